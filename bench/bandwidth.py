@@ -1,0 +1,53 @@
+"""The memory-bandwidth reference: how long one parallel streaming read of an array takes.
+
+Every gradient step reads all of X at least once, so the time of a plain
+parallel sum over X (no arithmetic worth the name, all threads, the same
+`prange` machinery as `numba_fused`) is the floor a step can approach.
+"""
+
+import time
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+
+@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True)
+def _parallel_sum(flat, n_threads):  # type: ignore[no-untyped-def]
+    n = flat.size
+    partial = np.zeros(n_threads)
+    for t in numba.prange(n_threads):
+        total = 0.0
+        for i in range(t * n // n_threads, (t + 1) * n // n_threads):
+            total += flat[i]
+        partial[t] = total
+    return partial.sum()
+
+
+class StreamingRead(NamedTuple):
+    """Best time of one full read of an array, and the bandwidth it implies."""
+
+    seconds: float
+    nbytes: int
+    threads: int
+
+    @property
+    def gbytes_per_s(self) -> float:
+        return self.nbytes / self.seconds / 1e9
+
+
+def streaming_read(array: np.ndarray, repeats: int = 7) -> StreamingRead:
+    """Time one parallel streaming read of `array` (best of `repeats`, compiled first)."""
+    if array.dtype != np.float64 or not array.flags.c_contiguous:
+        raise ValueError(
+            f"need a C-contiguous float64 array; got {array.dtype}, C-contiguous={array.flags.c_contiguous}"
+        )
+    flat = array.reshape(-1)
+    threads = numba.get_num_threads()
+    _parallel_sum(flat[:16], threads)  # compile (or load from cache) outside the timing
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _parallel_sum(flat, threads)
+        best = min(best, time.perf_counter() - start)
+    return StreamingRead(best, array.nbytes, threads)

@@ -1,0 +1,254 @@
+"""The shared core: interface, registry, stable math, validation and training.
+
+Conventions (as in the course notes): examples are columns.
+
+    X : ndarray of shape (n_x, m), float64, C-contiguous
+    Y : ndarray of shape (1, m), labels 0 or 1
+    w : ndarray of shape (n_x, 1)
+    b : float
+
+One gradient step computes
+
+    Z = w.T X + b,  A = sigmoid(Z),  dZ = A - Y
+    dw = X dZ.T / m,  db = sum(dZ) / m
+    J = mean(log1p(exp(-|Z|)) + max(Z, 0) - Y Z)
+
+The cost is the cross-entropy -(Y log A + (1 - Y) log(1 - A)) rewritten as
+log(1 + e^Z) - Y Z (The Elements of Statistical Learning, 4.4.1), then as
+log1p(e^-|Z|) + max(Z, 0) - Y Z so that exp only ever sees arguments <= 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Gradient(NamedTuple):
+    """Result of one step: dw of shape (n_x, 1), db and the cost J as floats."""
+
+    dw: np.ndarray
+    db: float
+    cost: float
+
+
+class Problem(NamedTuple):
+    """Validated inputs: X (n_x, m) and Y (1, m) float64, w (n_x, 1), b float."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    w: np.ndarray
+    b: float
+
+
+StepFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, float], Gradient]
+
+
+def _nothing_to_compile() -> None:
+    """Default warm-up: pure Python and numpy need no compilation."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One way to compute a gradient step, registered under a stable name.
+
+    `step(X, Y, w, b)` trusts its inputs (see `validate`) and never mutates
+    them. `warmup()` compiles whatever needs compiling, so that a benchmark
+    can pay compile time outside the timed region.
+    """
+
+    name: str
+    description: str
+    loops_removed: int
+    step: StepFunction
+    compiled: bool = False
+    peer: bool = False
+    warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
+
+
+IMPLEMENTATIONS: dict[str, Implementation] = {}
+
+
+def register(impl: Implementation) -> Implementation:
+    """Add `impl` to `IMPLEMENTATIONS`; names are unique and stable."""
+    if impl.name in IMPLEMENTATIONS:
+        raise ValueError(f"an implementation named {impl.name!r} is already registered")
+    IMPLEMENTATIONS[impl.name] = impl
+    return impl
+
+
+def get_implementation(impl: str | Implementation) -> Implementation:
+    """Look up an implementation by name; an object passes through unchanged."""
+    if isinstance(impl, Implementation):
+        return impl
+    try:
+        return IMPLEMENTATIONS[impl]
+    except KeyError:
+        known = ", ".join(IMPLEMENTATIONS)
+        raise ValueError(f"unknown implementation {impl!r}; known: {known}") from None
+
+
+# --- stable math, shared by every implementation ---
+#
+# For labels y in {0, 1}, write s = 1 - 2y (+1 or -1). Then
+#     dz   = sigmoid(z) - y     = s * sigmoid(s z)
+#     loss = log(1 + e^z) - y z = log(1 + e^(s z)) = log1p(e^-|z|) + max(s z, 0)
+# and with e = exp(-|z|) in (0, 1]: sigmoid(t) = 1 / (1 + e) for t >= 0 and
+# e / (1 + e) for t < 0. exp never sees a positive argument (no overflow for
+# any finite z), and dz is never a difference of nearly equal numbers: the
+# notes' a - y would lose digits when a is close to y (as scikit-learn's
+# loss avoids too).
+
+
+def dz_and_loss_scalar(z: float, y: float) -> tuple[float, float]:
+    """dz = sigmoid(z) - y and the logistic loss of one example, for y in {0, 1}."""
+    s = 1.0 - 2.0 * y
+    sz = s * z
+    e = math.exp(-abs(z))
+    u = 1.0 + e
+    dz = s * (1.0 if sz >= 0.0 else e) / u  # a select, not a branch to mispredict
+    # log1p(e) as log(u) * e / (u - 1): as accurate as log1p (Goldberg 1991,
+    # Theorem 4) and about 2x cheaper in compiled loops, where log1p is slow.
+    log1p_e = e if u == 1.0 else math.log(u) * e / (u - 1.0)
+    return dz, log1p_e + max(sz, 0.0)
+
+
+def dz_and_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise `dz_and_loss_scalar` on arrays of the same shape."""
+    S = 1.0 - 2.0 * Y
+    SZ = S * Z
+    e = np.exp(-np.abs(Z))
+    dZ = S * np.where(SZ >= 0.0, 1.0, e) / (1.0 + e)
+    return dZ, np.log1p(e) + np.maximum(SZ, 0.0)
+
+
+# --- validation, once at the boundary ---
+
+
+def _as_float_array(name: str, value: object) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise ValueError(f"{name} must hold real numbers (integer or float); got dtype {array.dtype}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.isfinite(array).all():
+        bad = array[~np.isfinite(array)]
+        raise ValueError(f"{name} must be finite; found {bad[:3].tolist()}")
+    return array
+
+
+def validate(X: object, Y: object, w: object = None, b: object = None) -> Problem:
+    """Check a problem once and return it as float64, C-contiguous arrays.
+
+    X must be (n_x, m) and Y (1, m) with labels 0 or 1, m >= 1; w, when
+    given, (n_x, 1) (default zeros); b a finite real number (default 0).
+    Integer inputs are converted to float64. Raises ValueError naming what
+    is wrong and what was expected.
+    """
+    X = _as_float_array("X", X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D of shape (n_x, m), examples as columns; got shape {X.shape}")
+    n_x, m = X.shape
+    if m == 0 or n_x == 0:
+        raise ValueError(f"X must have at least one feature and one example; got shape {X.shape}")
+    Y = _as_float_array("Y", Y)
+    if Y.ndim != 2 or Y.shape[0] != 1:
+        raise ValueError(f"Y must be 2-D of shape (1, m) = (1, {m}); got shape {Y.shape}")
+    if Y.shape[1] != m:
+        raise ValueError(f"X has m = {m} examples (columns) but Y has {Y.shape[1]}")
+    bad = Y[(Y != 0.0) & (Y != 1.0)]
+    if bad.size:
+        raise ValueError(f"Y must hold labels 0 or 1; found {bad[:3].tolist()}")
+    w = np.zeros((n_x, 1)) if w is None else _as_float_array("w", w)
+    if w.shape != (n_x, 1):
+        raise ValueError(f"w must have shape (n_x, 1) = ({n_x}, 1); got shape {w.shape}")
+    b = 0.0 if b is None else b
+    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
+        raise ValueError(f"b must be a real number; got {type(b).__name__}")
+    if not math.isfinite(b):
+        raise ValueError(f"b must be finite; got {b}")
+    return Problem(X, Y, w, float(b))
+
+
+# --- comparing results ---
+
+
+def relative_error(got: Gradient, reference: Gradient, problem: Problem | None = None) -> float:
+    """Largest relative difference of the gradient (dw, db) and of the cost.
+
+    The gradient is compared normwise, as one vector g = (dw, db) over all
+    parameters: max|g - g_ref| / max|g_ref|. Given the `problem`, the
+    denominator is at least `summand_scale(problem)`: each component is a sum
+    of terms x dz / m of both signs, and where they cancel to nearly zero no
+    summation order can do better than rounding errors the size of the terms.
+    The cost, a mean of positive terms, is compared directly.
+    """
+    gradients = [np.append(g.dw, g.db) for g in (got, reference)]
+    if gradients[0].shape != gradients[1].shape:
+        return math.inf
+    floor = 0.0 if problem is None else summand_scale(problem)
+    return max(
+        _normwise_error(gradients[0], gradients[1], floor),
+        _normwise_error(np.array(got.cost), np.array(reference.cost), 0.0),
+    )
+
+
+def summand_scale(problem: Problem) -> float:
+    """Largest mean of |x dz| over the gradient's components: sum |x_ji dz_i| / m."""
+    X, Y, w, b = problem
+    abs_dZ = np.abs(dz_and_loss(w.T @ X + b, Y)[0])
+    m = X.shape[1]
+    return max(float(np.max(np.abs(X) @ abs_dZ.T)), float(abs_dZ.sum())) / m
+
+
+def _normwise_error(got: np.ndarray, reference: np.ndarray, floor: float) -> float:
+    if not np.isfinite(got).all():
+        return math.inf
+    scale = max(float(np.max(np.abs(reference))), floor, np.finfo(np.float64).tiny)
+    return float(np.max(np.abs(got - reference))) / scale
+
+
+# --- training: the iteration loop that stays ---
+
+
+class TrainResult(NamedTuple):
+    """Trained parameters and the cost before each iteration's update."""
+
+    w: np.ndarray
+    b: float
+    costs: np.ndarray
+
+
+def train(
+    impl: str | Implementation,
+    X: object,
+    Y: object,
+    *,
+    alpha: float,
+    iterations: int,
+    w: object = None,
+    b: float = 0.0,
+) -> TrainResult:
+    """Run `iterations` steps of gradient descent with learning rate `alpha`.
+
+    Validates once, then repeats `w -= alpha dw; b -= alpha db`. The inputs
+    are never mutated; w starts at zeros unless given.
+    """
+    impl = get_implementation(impl)
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations <= 0:
+        raise ValueError(f"iterations must be a positive integer; got {iterations!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not math.isfinite(alpha):
+        raise ValueError(f"alpha must be a finite number; got {alpha!r}")
+    X, Y, w, b = validate(X, Y, w, b)
+    w = w.copy()
+    costs = np.empty(int(iterations))
+    for i in range(int(iterations)):
+        dw, db, costs[i] = impl.step(X, Y, w, b)
+        w -= alpha * dw
+        b -= alpha * db
+    return TrainResult(w, b, costs)
