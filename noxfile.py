@@ -20,7 +20,7 @@ def lint(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    session.run("mypy", "impls")
+    session.run("mypy", "impls", "bench")
 
 
 if __name__ == "__main__":

@@ -129,12 +129,12 @@ def dz_and_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --- validation, once at the boundary ---
 
 
-def _as_float_array(name: str, value: object) -> np.ndarray:
+def _as_float_array(name: str, value: object, *, allow_bool: bool = False) -> np.ndarray:
     array = np.asarray(value)
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
-    ):
-        raise ValueError(f"{name} must hold real numbers (integer or float); got dtype {array.dtype}")
+    is_real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    if not (is_real or (allow_bool and array.dtype == np.bool_)):
+        kinds = "integer, float or bool" if allow_bool else "integer or float"
+        raise ValueError(f"{name} must hold real numbers ({kinds}); got dtype {array.dtype}")
     array = np.ascontiguousarray(array, dtype=np.float64)
     if not np.isfinite(array).all():
         bad = array[~np.isfinite(array)]
@@ -147,7 +147,7 @@ def validate(X: object, Y: object, w: object = None, b: object = None) -> Proble
 
     X must be (n_x, m) and Y (1, m) with labels 0 or 1, m >= 1; w, when
     given, (n_x, 1) (default zeros); b a finite real number (default 0).
-    Integer inputs are converted to float64. Raises ValueError naming what
+    Integer (and, for Y, bool) inputs are converted to float64. Raises ValueError naming what
     is wrong and what was expected.
     """
     X = _as_float_array("X", X)
@@ -156,7 +156,7 @@ def validate(X: object, Y: object, w: object = None, b: object = None) -> Proble
     n_x, m = X.shape
     if m == 0 or n_x == 0:
         raise ValueError(f"X must have at least one feature and one example; got shape {X.shape}")
-    Y = _as_float_array("Y", Y)
+    Y = _as_float_array("Y", Y, allow_bool=True)  # True/False labels read as 1/0
     if Y.ndim != 2 or Y.shape[0] != 1:
         raise ValueError(f"Y must be 2-D of shape (1, m) = (1, {m}); got shape {Y.shape}")
     if Y.shape[1] != m:

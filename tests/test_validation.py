@@ -26,7 +26,8 @@ Y = np.array([[0, 1, 1, 0]])
         ((X, np.array([[0, np.nan, 1, 0]])), "Y must be finite"),
         ((np.array([["a"] * 4] * 3), Y), "X must hold real numbers .* got dtype <U1"),
         ((X.astype(complex), Y), "X must hold real numbers .* complex128"),
-        ((X.astype(bool), Y), "X must hold real numbers .* bool"),
+        ((X.astype(bool), Y), r"X must hold real numbers \(integer or float\); got dtype bool"),
+        ((X, Y.astype(complex)), r"Y must hold real numbers \(integer, float or bool\)"),
         ((np.array([[None] * 4] * 3), Y), "X must hold real numbers .* object"),
         ((X, Y, np.ones(3)), r"w must have shape \(n_x, 1\) = \(3, 1\); got shape \(3,\)"),
         ((X, Y, np.ones((4, 1))), r"w must have shape \(n_x, 1\) = \(3, 1\)"),
@@ -48,6 +49,11 @@ def test_integers_become_float64_c_contiguous() -> None:
     assert got.X.flags.c_contiguous
     np.testing.assert_array_equal(got.X, Xf)
     assert got.b == 2.0 and type(got.b) is float
+
+
+def test_bool_labels_read_as_0_and_1() -> None:
+    got = validate(X, Y.astype(bool))
+    np.testing.assert_array_equal(got.Y, Y)
 
 
 def test_defaults_are_zero_weights_and_bias() -> None:
