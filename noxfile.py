@@ -1,4 +1,4 @@
-"""Entry points: `nox -s tests`, `nox -s lint`, `nox -s bench`."""
+"""Entry points: `nox -s bench` (the main job), `nox -s tests`, `nox -s lint`, `nox -s report`."""
 
 import nox
 
@@ -21,6 +21,23 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "impls", "bench")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Sweep every implementation (default profile) into reports/latest/, then build its report.
+
+    Options go to `python -m bench run`, e.g. `nox -s bench -- --profile quick`.
+    """
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench", "run", "--output", "reports/latest", *session.posargs)
+
+
+@nox.session(default=False)
+def report(session: nox.Session) -> None:
+    """Rebuild the charts and report.md of a run from its JSON (default: reports/latest)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench", "report", *(session.posargs or ["reports/latest"]))
 
 
 if __name__ == "__main__":

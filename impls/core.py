@@ -62,6 +62,7 @@ class Implementation:
     """
 
     name: str
+    label: str  # how charts and reports name it
     description: str
     loops_removed: int
     step: StepFunction

@@ -41,6 +41,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="double_loop",
+        label="double loop (Python)",
         description="Python loops over examples and features, scalar math (the baseline)",
         loops_removed=0,
         step=step,

@@ -34,6 +34,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="features_vectorized",
+        label="features vectorized (1 loop)",
         description="loop over examples, numpy over features (one loop removed)",
         loops_removed=1,
         step=step,

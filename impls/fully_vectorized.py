@@ -24,6 +24,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="fully_vectorized",
+        label="fully vectorized (numpy)",
         description="no explicit loop: numpy/BLAS over examples and features",
         loops_removed=2,
         step=step,

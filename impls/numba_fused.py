@@ -78,6 +78,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="numba_fused",
+        label="fused single pass, numba",
         description="fused single pass over X in cache-sized blocks, numba, all threads",
         loops_removed=2,
         step=step,

@@ -40,6 +40,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="numba_loop",
+        label="double loop, numba",
         description="the double loop compiled by numba (one thread, strict order)",
         loops_removed=0,
         step=step,

@@ -36,6 +36,7 @@ def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
 IMPL = register(
     Implementation(
         name="sklearn_peer",
+        label="scikit-learn (peer)",
         description=f"scikit-learn {sklearn_version} LinearModelLoss (a peer library, for reference)",
         loops_removed=2,
         step=step,

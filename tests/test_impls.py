@@ -25,9 +25,7 @@ def awkward_problems() -> dict[str, Problem]:
         "one_example": random_problem(n_x=6, m=1),
         "one_feature": random_problem(n_x=1, m=33),
         "one_by_one": random_problem(n_x=1, m=1),
-        "all_labels_0": validate(
-            rng.standard_normal((4, 20)), np.zeros((1, 20)), rng.standard_normal((4, 1))
-        ),
+        "all_labels_0": validate(rng.standard_normal((4, 20)), np.zeros((1, 20)), rng.standard_normal((4, 1))),
         "all_labels_1": validate(rng.standard_normal((4, 20)), np.ones((1, 20)), rng.standard_normal((4, 1))),
         "z_near_1000": big,
         "z_near_1000_flipped": validate(big.X, 1.0 - big.Y, big.w, big.b),

@@ -1,0 +1,38 @@
+"""Predicting a case's time from the smaller sizes measured before it.
+
+A step's time is linear in m at a fixed n_x (each example costs the same),
+so a case is predicted from the largest smaller m measured at the same n_x.
+Without one, it scales the largest smaller case by m * n_x, the work ratio;
+that errs high where per-example overheads dominate (small n_x), so the
+budget then skips early rather than late. A case the prediction puts over
+budget is skipped and shown as extrapolated, never as measured.
+"""
+
+from dataclasses import dataclass, field
+
+# A case runs the step this many times: one agreement check, one pytest-benchmark
+# calibration call and at least three timed rounds.
+CALLS_PER_CASE = 5
+
+
+@dataclass
+class Predictor:
+    """Measured median seconds per step, by implementation and (m, n_x)."""
+
+    measured: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
+
+    def record(self, impl: str, m: int, n_x: int, seconds: float) -> None:
+        self.measured.setdefault(impl, {})[(m, n_x)] = seconds
+
+    def predict(self, impl: str, m: int, n_x: int) -> float | None:
+        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none."""
+        sizes = self.measured.get(impl, {})
+        same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
+        if same_n_x:
+            base_m = max(same_n_x)
+            return sizes[(base_m, n_x)] * m / base_m
+        smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
+        if not smaller:
+            return None
+        base_elements, base_seconds = max(smaller)
+        return base_seconds * m * n_x / base_elements

@@ -1,0 +1,52 @@
+"""What a run records about the machine, beside pytest-benchmark's own machine info."""
+
+import os
+from importlib import metadata
+
+import numba
+import psutil
+from threadpoolctl import threadpool_info
+
+PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "pandas", "scikit-learn", "pytest-benchmark")
+ENVIRONMENT_PREFIXES = ("OPENBLAS", "OMP_", "MKL_", "NUMBA_", "BLIS_", "GOTO_")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _numba_threading_layer() -> str:
+    try:
+        return str(numba.threading_layer())  # known once a parallel kernel has run
+    except ValueError:
+        configured = getattr(numba.config, "THREADING_LAYER", "default")
+        return f"not started (configured: {configured})"
+
+
+def machine_info() -> dict[str, object]:
+    """Cores, memory, library versions, BLAS and thread settings, and the relevant environment.
+
+    OPENBLAS_CORETYPE and friends can slow numpy a lot; they are recorded,
+    never changed, so a surprising result can be traced to them.
+    """
+    memory = psutil.virtual_memory()
+    return {
+        "logical_cores": os.cpu_count(),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "ram_bytes": memory.total,
+        "available_ram_bytes": memory.available,
+        "packages": {name: _version(name) for name in PACKAGES},
+        "threadpools": [
+            {
+                key: pool.get(key)
+                for key in ("user_api", "internal_api", "prefix", "version", "num_threads", "architecture")
+            }
+            for pool in threadpool_info()
+        ],
+        "numba_threads": numba.get_num_threads(),
+        "numba_threading_layer": _numba_threading_layer(),
+        "environment": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)},
+    }

@@ -1,0 +1,62 @@
+"""The sweep's grids, as data: which sizes each profile measures and how long a case may take."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Sizes to sweep and the time allowed per case.
+
+    Sizes are every (m, n_x) pair with m * n_x <= max_elements, measured in
+    increasing order of m * n_x so that each case's time can be predicted from
+    the smaller ones. `max_time_s` is pytest-benchmark's target time for one
+    case; `budget_s` is the most one case may cost before it is extrapolated
+    instead of measured.
+    """
+
+    m: tuple[int, ...]
+    n_x: tuple[int, ...]
+    max_elements: int
+    max_time_s: float
+    budget_s: float
+    train_size: tuple[int, int]  # (m, n_x) of the training benchmark
+    train_iterations: int
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(m, n_x) pairs within max_elements, smallest m * n_x first."""
+        pairs = [(m, n_x) for m in self.m for n_x in self.n_x if m * n_x <= self.max_elements]
+        return sorted(pairs, key=lambda size: (size[0] * size[1], size[0]))
+
+
+PROFILES: dict[str, Grid] = {
+    # About a minute on 2 cores, numba compilation included.
+    "quick": Grid(
+        m=(100, 300, 1_000, 3_000, 10_000),
+        n_x=(10, 100),
+        max_elements=10**6,
+        max_time_s=0.25,
+        budget_s=5.0,
+        train_size=(1_000, 10),
+        train_iterations=10,
+    ),
+    # A few minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8).
+    "default": Grid(
+        m=(100, 1_000, 10_000, 100_000, 1_000_000),
+        n_x=(10, 100, 1_000),
+        max_elements=10**8,
+        max_time_s=0.4,
+        budget_s=25.0,
+        train_size=(2_000, 100),
+        train_iterations=20,
+    ),
+    # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB.
+    "full": Grid(
+        m=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000),
+        n_x=(1, 10, 100, 1_000),
+        max_elements=5 * 10**8,
+        max_time_s=1.0,
+        budget_s=60.0,
+        train_size=(2_000, 100),
+        train_iterations=50,
+    ),
+}
