@@ -40,5 +40,23 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "bench", "report", *(session.posargs or ["reports/latest"]))
 
 
+@nox.session(default=False)
+def regress(session: nox.Session) -> None:
+    """A/B against a git ref in this job, e.g. `nox -s regress -- --base origin/main`.
+
+    Runs the quick profile for base and head alternately (2 runs each), then
+    compares; exit code 1 names each implementation that got slower.
+    """
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench", "regress", *(session.posargs or ["--base", "origin/main"]))
+
+
+@nox.session(default=False)
+def check(session: nox.Session) -> None:
+    """Check the same-run invariants of a run (default: reports/latest)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench", "check", *(session.posargs or ["reports/latest"]))
+
+
 if __name__ == "__main__":
     nox.main()

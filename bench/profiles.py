@@ -10,7 +10,7 @@ class Grid:
     Sizes are every (m, n_x) pair with m * n_x <= max_elements, measured in
     increasing order of m * n_x so that each case's time can be predicted from
     the smaller ones. `max_time_s` is pytest-benchmark's target time for one
-    case; `budget_s` is the most one case may cost before it is extrapolated
+    case, which gets at least `min_rounds` rounds; `budget_s` is the most one case may cost before it is extrapolated
     instead of measured.
     """
 
@@ -18,6 +18,7 @@ class Grid:
     n_x: tuple[int, ...]
     max_elements: int
     max_time_s: float
+    min_rounds: int  # enough for the regression check's rank test to be able to speak
     budget_s: float
     train_size: tuple[int, int]  # (m, n_x) of the training benchmark
     train_iterations: int
@@ -35,6 +36,7 @@ PROFILES: dict[str, Grid] = {
         n_x=(10, 100),
         max_elements=10**6,
         max_time_s=0.25,
+        min_rounds=10,  # halves of 5 rounds can reach p < 0.01 in the self-test
         budget_s=5.0,
         train_size=(1_000, 10),
         train_iterations=10,
@@ -45,7 +47,8 @@ PROFILES: dict[str, Grid] = {
         n_x=(10, 100, 1_000),
         max_elements=10**8,
         max_time_s=0.4,
-        budget_s=25.0,
+        min_rounds=5,
+        budget_s=30.0,
         train_size=(2_000, 100),
         train_iterations=20,
     ),
@@ -55,6 +58,7 @@ PROFILES: dict[str, Grid] = {
         n_x=(1, 10, 100, 1_000),
         max_elements=5 * 10**8,
         max_time_s=1.0,
+        min_rounds=3,
         budget_s=60.0,
         train_size=(2_000, 100),
         train_iterations=50,

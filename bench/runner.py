@@ -28,7 +28,7 @@ def pytest_arguments(settings: SweepSettings) -> list[str]:
         "error::RuntimeWarning",  # an overflow warning in a step is a bug
         "--benchmark-disable-gc",
         "--benchmark-warmup=off",  # implementations warm up (compile) outside the timing
-        "--benchmark-min-rounds=3",
+        f"--benchmark-min-rounds={settings.grid.min_rounds}",
         f"--benchmark-max-time={settings.grid.max_time_s}",
         "--benchmark-quiet",
     ]

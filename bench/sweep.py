@@ -29,7 +29,7 @@ from rich.progress import (
 
 from bench import journal
 from bench.bandwidth import streaming_read
-from bench.budget import CALLS_PER_CASE, Predictor
+from bench.budget import UNTIMED_CALLS, Predictor
 from bench.machine import machine_info as our_machine_info
 from bench.problems import PreparedSize, memory_refusal, prepare_size
 from bench.profiles import Grid
@@ -133,7 +133,7 @@ class SweepPlugin:
             "bytes_x": 8 * m * n_x,
         }
         predicted = self.predictor.predict(impl_name, m, n_x)
-        self._skip_if_over_budget(node, extra, predicted, CALLS_PER_CASE)
+        self._skip_if_over_budget(node, extra, predicted, self.settings.grid.min_rounds + UNTIMED_CALLS)
         try:
             size = self.size(m, n_x)
         except MemoryError as refusal:
@@ -158,7 +158,7 @@ class SweepPlugin:
         predicted = self.predictor.predict(impl_name, m, n_x)
         if predicted is not None:
             predicted *= grid.train_iterations
-        self._skip_if_over_budget(node, extra, predicted, CALLS_PER_CASE - 1)
+        self._skip_if_over_budget(node, extra, predicted, grid.min_rounds + UNTIMED_CALLS - 1)
         IMPLEMENTATIONS[impl_name].warmup()
         X, Y, _, _ = self.size(m, n_x).problem
         return X, Y, extra
