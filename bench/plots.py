@@ -50,6 +50,16 @@ def _draw_series(ax: Axes, frame: pd.DataFrame, x: str, y: str, impl: str) -> No
         ax.plot(tail[x], tail[y], color=color, linestyle="--", marker=marker, markerfacecolor="white")
 
 
+def _draw_lines(ax: Axes, panel: pd.DataFrame, impls: list[str], y: str, n_x: int) -> None:
+    """One line per implementation of `y` against m on a log-log panel for one n_x."""
+    for impl in impls:
+        rows = panel[panel.impl == impl]
+        if not rows.empty:
+            _draw_series(ax, rows, "m", y, impl)
+    ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
+    ax.grid(True, which="major", alpha=0.3)
+
+
 def _panels(results: pd.DataFrame, axes: Sequence[Axes]) -> list[tuple[Axes, int, pd.DataFrame]]:
     sizes = sorted(results.n_x.unique())
     return [(ax, n_x, results[results.n_x == n_x]) for ax, n_x in zip(axes, sizes, strict=False)]
@@ -76,12 +86,7 @@ def plot_time_vs_m(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes
     """Seconds per gradient step against m, one panel per n_x, log-log."""
     timed = steps(results)
     for ax, n_x, panel in _panels(timed, axes):
-        for impl in _impl_order(timed):
-            rows = panel[panel.impl == impl]
-            if not rows.empty:
-                _draw_series(ax, rows, "m", "seconds", impl)
-        ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
-        ax.grid(True, which="major", alpha=0.3)
+        _draw_lines(ax, panel, _impl_order(timed), "seconds", n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
 
@@ -155,12 +160,7 @@ def plot_bandwidth(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes
             linewidth=2,
             label="one streaming read of X (limit)",
         )
-        for impl in _impl_order(table):
-            rows = panel[panel.impl == impl]
-            if not rows.empty:
-                _draw_series(ax, rows, "m", "best_gbytes_per_s", impl)
-        ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
-        ax.grid(True, which="major", alpha=0.3)
+        _draw_lines(ax, panel, _impl_order(table), "best_gbytes_per_s", n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
 

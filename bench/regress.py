@@ -83,11 +83,7 @@ def compare_rounds(
     low, high = ratio_interval(base, head) if interval else (np.nan, np.nan)
     p_value = float(mannwhitneyu(head, base, alternative="two-sided").pvalue)
     significant = p_value < alpha
-    verdict = "same"
-    if significant and slower_ratio >= threshold:
-        verdict = "slower"
-    elif significant and faster_ratio <= 1 / threshold:
-        verdict = "faster"
+    verdict = _verdict(significant, slower_ratio, faster_ratio, threshold)
     note = ""
     if verdict == "same" and (ratio >= threshold or ratio <= 1 / threshold):
         # With n and k rounds the smallest possible two-sided p is 2 / C(n + k, n).
@@ -108,6 +104,15 @@ def compare_rounds(
         "base_rounds": base.size,
         "head_rounds": head.size,
     }
+
+
+def _verdict(significant: bool, slower_ratio: float, faster_ratio: float, threshold: float) -> str:
+    """ "slower" or "faster" when the change is significant and beyond the threshold that way, else "same"."""
+    if significant and slower_ratio >= threshold:
+        return "slower"
+    if significant and faster_ratio <= 1 / threshold:
+        return "faster"
+    return "same"
 
 
 def compare_runs(
@@ -173,12 +178,7 @@ def implementation_verdicts(
             p_value, note = 1.0, ""
         else:
             p_value, note = float(wilcoxon(log_ratios).pvalue), ""
-        significant = p_value < alpha
-        verdict = "same"
-        if significant and geomean >= threshold:
-            verdict = "slower"
-        elif significant and geomean <= 1 / threshold:
-            verdict = "faster"
+        verdict = _verdict(p_value < alpha, geomean, geomean, threshold)
         slower_cases = group[group.verdict == "slower"]
         rows.append(
             {

@@ -9,7 +9,6 @@ pytest-benchmark JSON at the end.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -72,6 +71,7 @@ class SweepPlugin:
         self.console = console
         self.predictor = Predictor()
         self._size: PreparedSize | None = None
+        self._read_s = float("nan")  # streaming-read time of the current size's X
         self._progress: Progress | None = None
         self._task: Any = None
         self.resumed_all = False
@@ -92,8 +92,7 @@ class SweepPlugin:
             metafunc.parametrize("impl", impls)
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        done = {key for key in self._done}
-        keep = [item for item in items if (item.originalname, item.callspec.id) not in done]  # type: ignore[attr-defined]
+        keep = [item for item in items if (item.originalname, item.callspec.id) not in self._done]  # type: ignore[attr-defined]
         if len(keep) < len(items):
             config.hook.pytest_deselected(items=[item for item in items if item not in keep])
             self.console.print(f"resuming: {len(items) - len(keep)} cases already done, {len(keep)} to go")
@@ -216,7 +215,6 @@ class SweepPlugin:
         )
         self._progress.start()
         self._task = self._progress.add_task("starting", total=len(session.items))
-        self._started = time.perf_counter()
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self._progress is not None:
