@@ -53,3 +53,13 @@ def test_benchmark_json_is_rebuilt_from_the_journal(tmp_path) -> None:
     output = json.loads(path.read_text())
     assert set(output) >= {"machine_info", "commit_info", "benchmarks", "datetime", "version", "skipped", "bandwidth"}
     assert len(output["benchmarks"]) == 1 and output["bandwidth"][0]["seconds"] == 1e-6
+
+
+def test_streaming_read_reads_the_whole_array() -> None:
+    from bench.bandwidth import _parallel_sum, streaming_read
+
+    for n in (1, 5, 4 * 7 + 3, 1000):
+        x = np.arange(n, dtype=np.float64)
+        assert _parallel_sum(x, 2) == x.sum()  # every element once, remainder included
+    reading = streaming_read(np.ones((3, 5)), repeats=2)
+    assert reading.nbytes == 120 and reading.seconds > 0 and reading.gbytes_per_s > 0
