@@ -88,7 +88,8 @@ def write_charts(table: pd.DataFrame, costs: pd.DataFrame, run_dir: Path) -> dic
     if (table.kind == "train").any():
         figure, axes = plt.subplots(1, 2, figsize=(13, 4.6))
         train = table[table.kind == "train"].iloc[0]
-        figure.suptitle(f"Training: train() for m = {train.m}, n_x = {train.n_x}", fontsize=13)
+        iterations = f"{costs.iteration.max() + 1} iterations of " if not costs.empty else ""
+        figure.suptitle(f"Training: train() for {iterations}m = {train.m}, n_x = {train.n_x}", fontsize=13)
         plots.plot_training(table, costs, axes)
         _save(figure, run_dir / CHARTS["training"])
         written["training"] = CHARTS["training"]

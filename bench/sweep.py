@@ -64,7 +64,7 @@ def case_id(impl: str, m: int, n_x: int) -> str:
 
 
 class SweepPlugin:
-    """Registered with `pytest.main(plugins=[...])` by `bench.runner.run`."""
+    """Registered with `pytest.main(plugins=[...])` by `bench.runner.run_sweep`."""
 
     def __init__(self, settings: SweepSettings, console: Console) -> None:
         self.settings = settings
