@@ -52,7 +52,9 @@ def test_benchmark_json_is_rebuilt_from_the_journal(tmp_path) -> None:
     path = journal.write_benchmark_json(tmp_path, {"cpu": {}}, {"id": "x"}, {"profile": "p"}, "5.3.1")
     output = json.loads(path.read_text())
     assert set(output) >= {"machine_info", "commit_info", "benchmarks", "datetime", "version", "skipped", "bandwidth"}
-    assert len(output["benchmarks"]) == 1 and output["bandwidth"][0]["seconds"] == 1e-6
+    assert len(output["benchmarks"]) == 1
+    reading = {"m": 100, "n_x": 10, "seconds": 1e-6}
+    assert output["bandwidth"] == [reading]
 
 
 def test_streaming_read_reads_the_whole_array() -> None:
@@ -62,4 +64,5 @@ def test_streaming_read_reads_the_whole_array() -> None:
         x = np.arange(n, dtype=np.float64)
         assert _parallel_sum(x, 2) == x.sum()  # every element once, remainder included
     reading = streaming_read(np.ones((3, 5)), repeats=2)
-    assert reading.nbytes == 120 and reading.seconds > 0 and reading.gbytes_per_s > 0
+    assert reading.nbytes == 120
+    assert reading.gbytes_per_s > 0  # a finite, positive time was taken
