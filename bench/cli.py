@@ -1,6 +1,7 @@
 """`python -m bench`: the command-line face of the harness and its analysis."""
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -164,7 +165,7 @@ def grid_for(args: argparse.Namespace) -> Grid:
     changes = {key: value for key, value in overrides.items() if value is not None}
     if args.m or args.n_x:  # explicit sizes are all measured
         changes["max_elements"] = max(changes.get("m", grid.m)) * max(changes.get("n_x", grid.n_x))
-    return Grid(**{**grid.__dict__, **changes})
+    return dataclasses.replace(grid, **changes)
 
 
 def command_run(args: argparse.Namespace, console: Console) -> int:
