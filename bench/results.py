@@ -128,10 +128,3 @@ def training_costs(run: dict[str, Any]) -> pd.DataFrame:
         for i, cost in enumerate(case["extra_info"].get("costs", []))
     ]
     return pd.DataFrame(rows, columns=["impl", "iteration", "cost"])
-
-
-def write_csv(run_dir: Path) -> Path:
-    """DIR/results.csv from the run in DIR."""
-    path = Path(run_dir) / CSV_NAME
-    tidy(load_run(run_dir)).to_csv(path, index=False)
-    return path
