@@ -54,20 +54,26 @@ def latest_cases(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
     return {case_key(r["benchmark"]): r["benchmark"] for r in records if r["kind"] == "case"}
 
 
+def split_records(records: list[Record]) -> Record:
+    """The journal as the JSON's `benchmarks` (measured), `skipped` and `bandwidth` lists."""
+    cases = list(latest_cases(records).values())
+    return {
+        "benchmarks": [case for case in cases if case.get("stats") is not None],
+        "skipped": [case for case in cases if case.get("stats") is None],
+        "bandwidth": [r["reading"] for r in records if r["kind"] == "bandwidth"],
+    }
+
+
 def write_benchmark_json(
     directory: Path, machine_info: Record, commit_info: Record, run: Record, pytest_benchmark_version: str
 ) -> Path:
     """Rebuild DIR/benchmark.json from the journal; returns its path."""
-    records = read(directory)
-    cases = list(latest_cases(records).values())
     output = {
         "machine_info": machine_info,
         "commit_info": commit_info,
-        "benchmarks": [case for case in cases if case.get("stats") is not None],
         "datetime": datetime.now(UTC).isoformat(),
         "version": pytest_benchmark_version,
-        "skipped": [case for case in cases if case.get("stats") is None],
-        "bandwidth": [r["reading"] for r in records if r["kind"] == "bandwidth"],
+        **split_records(read(directory)),
         "run": run,
     }
     path = directory / BENCHMARK_JSON_NAME

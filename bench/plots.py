@@ -77,7 +77,8 @@ def legend_handles(results: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
     return handles
 
 
-def _impl_order(results: pd.DataFrame) -> list[str]:
+def impl_order(results: pd.DataFrame) -> list[str]:
+    """Implementations present in `results`: registry order first, then any others."""
     present = list(dict.fromkeys(results.impl))
     return [i for i in IMPLEMENTATIONS if i in present] + [i for i in present if i not in IMPLEMENTATIONS]
 
@@ -86,7 +87,7 @@ def plot_time_vs_m(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes
     """Seconds per gradient step against m, one panel per n_x, log-log."""
     timed = steps(results)
     for ax, n_x, panel in _panels(timed, axes):
-        _draw_lines(ax, panel, _impl_order(timed), "seconds", n_x)
+        _draw_lines(ax, panel, impl_order(timed), "seconds", n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
 
@@ -95,7 +96,7 @@ def plot_speedup_vs_m(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[A
     """Speedup over the double loop against m, one panel per n_x, with the notes' 10x and 300x marked."""
     table = speedups(results)
     table = table[table.impl != BASELINE]
-    impls = _impl_order(table)
+    impls = impl_order(table)
     styles = impl_styles(impls)
     for ax, n_x, panel in _panels(table, axes):
         for factor, (color, text) in CLAIM_STYLE.items():
@@ -160,7 +161,7 @@ def plot_bandwidth(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes
             linewidth=2,
             label="one streaming read of X (limit)",
         )
-        _draw_lines(ax, panel, _impl_order(table), "best_gbytes_per_s", n_x)
+        _draw_lines(ax, panel, impl_order(table), "best_gbytes_per_s", n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
 
@@ -168,7 +169,7 @@ def plot_bandwidth(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes
 def plot_training(results: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
     """Left: seconds per training run per implementation. Right: cost per iteration (curves coincide)."""
     runs = results[results.kind == "train"]
-    impls = _impl_order(runs)
+    impls = impl_order(runs)
     styles, labels = impl_styles(impls), _labels(runs)
     colors = {impl: styles[impl][0] for impl in impls}
     time_ax, cost_ax = axes

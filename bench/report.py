@@ -60,7 +60,7 @@ def write_charts(table: pd.DataFrame, costs: pd.DataFrame, run_dir: Path) -> dic
     if timed.empty:
         return written
     n_panels = timed.n_x.nunique()
-    impls = plots._impl_order(timed)
+    impls = plots.impl_order(timed)
 
     figure, axes = _panel_figure(n_panels, "Time per gradient step (lower is better)")
     plots.plot_time_vs_m(table, axes)
@@ -245,7 +245,7 @@ def _speedup_table(table: pd.DataFrame) -> str:
             )
         ]
     )
-    order = [i for i in plots._impl_order(pairs) if i != BASELINE]
+    order = [i for i in plots.impl_order(pairs) if i != BASELINE]
     pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
     return pivot.reset_index().to_markdown(index=False)
 

@@ -58,15 +58,7 @@ def _run_from_journal(directory: Path) -> dict[str, Any]:
     records = journal.read(directory)
     if not records:
         raise FileNotFoundError(f"{directory} holds neither {journal.BENCHMARK_JSON_NAME} nor a journal")
-    cases = list(journal.latest_cases(records).values())
-    return {
-        "machine_info": {},
-        "commit_info": {},
-        "benchmarks": [c for c in cases if c.get("stats") is not None],
-        "skipped": [c for c in cases if c.get("stats") is None],
-        "bandwidth": [r["reading"] for r in records if r["kind"] == "bandwidth"],
-        "run": {"interrupted": True},
-    }
+    return {"machine_info": {}, "commit_info": {}, **journal.split_records(records), "run": {"interrupted": True}}
 
 
 def tidy(run: dict[str, Any]) -> pd.DataFrame:
