@@ -188,11 +188,7 @@ def command_report(args: argparse.Namespace, console: Console) -> int:
     from bench.report import build_report
     from bench.results import load_run, tidy
 
-    try:
-        path = build_report(args.run_dir)
-    except FileNotFoundError as error:
-        console.print(f"[red]error:[/] {error}")
-        return 2
+    path = build_report(args.run_dir)
     verdict = claims_verdict(speedups(tidy(load_run(args.run_dir))))
     for row in verdict.itertuples():
         spread = f" (measured {row.speedup_min:.3g}x to {row.speedup_max:.3g}x)" if row.measured_sizes else ""
@@ -264,22 +260,14 @@ def _load_runs(paths: list[Path]) -> list[dict[str, Any]]:
 def command_compare(args: argparse.Namespace, console: Console) -> int:
     from bench.regress import compare_runs
 
-    try:
-        base, head = _load_runs(args.base), _load_runs(args.head)
-    except FileNotFoundError as error:
-        console.print(f"[red]error:[/] {error}")
-        return 2
+    base, head = _load_runs(args.base), _load_runs(args.head)
     return _report_comparison(args, compare_runs(base, head, args.threshold, args.alpha), console)
 
 
 def command_check(args: argparse.Namespace, console: Console) -> int:
     from bench.regress import check_invariants
 
-    try:
-        (run,) = _load_runs([args.run_dir])
-    except FileNotFoundError as error:
-        console.print(f"[red]error:[/] {error}")
-        return 2
+    (run,) = _load_runs([args.run_dir])
     table = check_invariants(run)
     if args.json:
         _emit_json(table)
@@ -299,11 +287,7 @@ def command_check(args: argparse.Namespace, console: Console) -> int:
 def command_selftest(args: argparse.Namespace, console: Console) -> int:
     from bench.selftest import selftest
 
-    try:
-        runs = _load_runs(args.run_dirs)
-    except FileNotFoundError as error:
-        console.print(f"[red]error:[/] {error}")
-        return 2
+    runs = _load_runs(args.run_dirs)
     false_alarms, detections = selftest(runs, args.trials, threshold=args.threshold, alpha=args.alpha)
     if args.json:
         print(
@@ -357,7 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "selftest": command_selftest,
         "regress": command_regress,
     }
-    return commands[args.command](args, console)
+    try:
+        return commands[args.command](args, console)
+    except FileNotFoundError as error:  # a run directory or JSON that is not there: exit code 2
+        console.print(f"[red]error:[/] {error}")
+        return 2
 
 
 if __name__ == "__main__":
