@@ -82,7 +82,9 @@ def selftest(
             detected = collateral = 0
             for _ in range(trials):
                 base, head = random_pair(cases, rng)
-                head = {key: [r * factor for r in runs] if key[1] == impl else runs for key, runs in head.items()}
+                head = {
+                    key: [r * factor for r in per_run] if key[1] == impl else per_run for key, per_run in head.items()
+                }
                 slower = _slower_impls(base, head, threshold, alpha)
                 detected += impl in slower
                 collateral += bool(slower - {impl})
