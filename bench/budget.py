@@ -10,9 +10,11 @@ budget is skipped and shown as extrapolated, never as measured.
 
 from dataclasses import dataclass, field
 
-# Besides its timed rounds, a case calls the step once to check agreement and
-# once more in pytest-benchmark's calibration.
-UNTIMED_CALLS = 2
+
+def calls_per_case(passes: int, min_rounds: int) -> int:
+    """The fewest calls a case makes in a sweep: per pass its rounds and pytest-benchmark's calibration
+    call, plus one agreement check in the first pass."""
+    return passes * (min_rounds + 1) + 1
 
 
 @dataclass

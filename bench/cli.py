@@ -6,15 +6,18 @@ import json
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from bench.profiles import PROFILES, Grid
+from bench.threads import all_cores, parse_threads
 from impls import IMPLEMENTATIONS
 
 
@@ -35,6 +38,24 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {text!r}")
+    return value
+
+
+def _thread_counts(text: str) -> str:
+    try:
+        parse_threads(text)  # checked here for the message; parsed (and warned about) once, in command_run
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def _impl_name(text: str) -> str:
     if text not in IMPLEMENTATIONS:
         raise argparse.ArgumentTypeError(f"unknown implementation {text!r}; known: {', '.join(IMPLEMENTATIONS)}")
@@ -52,9 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="sweep implementations x m x n_x, then write results.csv and the report",
         description="Sweep every selected implementation over the profile's sizes with pytest-benchmark. "
-        "Each finished case is written to OUTPUT at once (cases.jsonl), so an interrupted run keeps "
-        "what it measured; --resume goes on from there. A case predicted to exceed --budget is not "
-        "timed and is reported as extrapolated.",
+        "Each implementation runs in worker processes of its own, one per thread count, with its thread "
+        "pools sized before any library loads; every case is measured in several passes, the order of "
+        "workers reversed from pass to pass. Each finished case is written to OUTPUT at once (cases.jsonl), "
+        "so an interrupted run keeps what it measured; --resume goes on from there. A case predicted to "
+        "exceed --budget is not timed and is reported as extrapolated.",
     )
     run.add_argument(
         "--profile",
@@ -75,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-time", type=_positive_float, metavar="SECONDS", help="target timing seconds per case")
     run.add_argument("--m", type=_positive_ints, metavar="M,M,...", help="override the profile's m values")
     run.add_argument("--n-x", type=_positive_ints, metavar="N,N,...", help="override the profile's n_x values")
+    run.add_argument(
+        "--threads",
+        type=_thread_counts,
+        metavar="T,T,...",
+        help="thread counts for implementations that can use several, e.g. 1,all (the profile's default). "
+        "Single-threaded ones run once, with 1",
+    )
+    run.add_argument("--passes", type=_positive_int, metavar="R", help="passes over every case (profile: 3)")
     run.add_argument("--resume", action="store_true", help="keep OUTPUT's finished cases and run only the rest")
 
     report = commands.add_parser(
@@ -137,6 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     regress.add_argument("--output", type=Path, default=Path("reports/regress"), help="Default: reports/regress")
     _add_test_options(regress)
     regress.add_argument("--json", action="store_true", help="print the comparison as JSON on stdout")
+
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="how far two runs agree: speedup drift, interval overlap, verdicts; exit 1 if a decided verdict flips",
+        description="Per cell (implementation x threads x dtype x m x n_x, and training runs) measured in both "
+        "runs: the drift between the two speedups over the double loop (max(a/b, b/a)), whether their 95%% "
+        "intervals overlap, and both claim verdicts. Exit codes: 0 no decided verdict changed, 1 a cell decided "
+        "(holds, exceeded, does not hold) in both runs changed its verdict, 2 bad input.",
+    )
+    reproduce.add_argument("run_a", type=Path, metavar="RUN_A", help="a run directory or its benchmark.json")
+    reproduce.add_argument("run_b", type=Path, metavar="RUN_B", help="a run directory or its benchmark.json")
+    reproduce.add_argument("--json", action="store_true", help="print the summary and cells as JSON on stdout")
     return parser
 
 
@@ -161,6 +204,8 @@ def grid_for(args: argparse.Namespace) -> Grid:
         "n_x": args.n_x,
         "budget_s": args.budget,
         "max_time_s": args.max_time,
+        "passes": args.passes,
+        "threads": args.threads,
     }
     changes = {key: value for key, value in overrides.items() if value is not None}
     if args.m or args.n_x:  # explicit sizes are all measured
@@ -169,13 +214,18 @@ def grid_for(args: argparse.Namespace) -> Grid:
 
 
 def command_run(args: argparse.Namespace, console: Console) -> int:
-    from bench.runner import run_sweep
-    from bench.sweep import SweepSettings
+    from bench.manager import SweepSettings, run_sweep
 
     impls = tuple(args.impl) if args.impl else tuple(IMPLEMENTATIONS)
     if "fully_vectorized" not in impls:  # every case is checked against it
         impls = ("fully_vectorized", *impls)
-    settings = SweepSettings(args.profile, grid_for(args), impls, args.output, args.resume)
+    grid = grid_for(args)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        threads = parse_threads(grid.threads)
+    for warning in warned:
+        console.print(f"[yellow]warning:[/] {warning.message}")
+    settings = SweepSettings(args.profile, grid, impls, threads, all_cores(), args.output, args.resume)
     started = time.perf_counter()
     exit_code = run_sweep(settings, console)
     console.print(f"sweep took {time.perf_counter() - started:.0f} s")
@@ -184,15 +234,16 @@ def command_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def command_report(args: argparse.Namespace, console: Console) -> int:
-    from bench.analysis import claims_verdict, speedups
-    from bench.report import build_report
-    from bench.results import load_run, tidy
+    from bench.analysis import SETTING_TITLES
+    from bench.report import analyse_run, write_report
+    from bench.results import load_run
 
-    path = build_report(args.run_dir)
-    verdict = claims_verdict(speedups(tidy(load_run(args.run_dir))))
-    for row in verdict.itertuples():
+    run = load_run(args.run_dir)
+    found = analyse_run(run)
+    path = write_report(args.run_dir, run, found)
+    for row in found.verdict.itertuples():
         spread = f" (measured {row.speedup_min:.3g}x to {row.speedup_max:.3g}x)" if row.measured_sizes else ""
-        console.print(f"[bold]{row.claim}[/]: {row.verdict}{spread}")
+        console.print(f"[bold]{row.claim}[/], {SETTING_TITLES[row.setting]}: {row.verdict}{spread}")
     console.print(f"report: {path}")
     return 0
 
@@ -228,21 +279,25 @@ def _report_comparison(args: argparse.Namespace, comparison: pd.DataFrame, conso
         print_table(
             console,
             by_impl,
-            "Per implementation: geometric mean of its cases' best-time ratios (decides the exit code)",
+            "Per implementation and threads: geometric mean of its cases' best-time ratios (decides the exit code)",
         )
     missing = comparison[comparison.ratio.isna()]
     for row in missing.itertuples():
-        console.print(f"[yellow]not compared[/] {row.impl} m={row.m} n_x={row.n_x} ({row.kind}): {row.verdict}")
+        console.print(
+            f"[yellow]not compared[/] {row.impl} threads={row.threads} m={row.m} n_x={row.n_x} ({row.kind}): "
+            f"{row.verdict}"
+        )
     slower = by_impl[by_impl.verdict == "slower"]
     if slower.empty:
-        console.print(f"[green]no implementation is slower by more than {args.threshold}x with p < {args.alpha}[/]")
+        console.print(f"[green]no implementation is slower (threshold {args.threshold}x, p < {args.alpha})[/]")
         return 0
     for row in slower.itertuples():
         console.print(
-            f"[red]REGRESSION[/] {row.impl}: {row.geomean_ratio:.2f}x slower over {row.cases} cases "
-            f"(from {row.ratio_min:.2f}x to {row.ratio_max:.2f}x), p={row.p_value:.2g}"
+            f"[red]REGRESSION[/] {row.impl} threads={row.threads}: {row.geomean_ratio:.2f}x slower over "
+            f"{row.cases} cases (from {row.ratio_min:.2f}x to {row.ratio_max:.2f}x), p={row.p_value:.2g}"
         )
-        cases = comparison[(comparison.impl == row.impl) & (comparison.best_ratio >= args.threshold)]
+        same = (comparison.impl == row.impl) & (comparison.threads == row.threads)
+        cases = comparison[same & (comparison.best_ratio >= np.sqrt(args.threshold))]
         for case in cases.itertuples():
             console.print(
                 f"    {case.impl} m={case.m} n_x={case.n_x} ({case.kind}): best {case.best_ratio:.2f}x, "
@@ -309,7 +364,7 @@ def command_selftest(args: argparse.Namespace, console: Console) -> int:
     for factor, group in detections.groupby("slowdown"):
         console.print(
             f"injected {factor}x: detected in {group.detected.sum()} of {group.trials.sum()} trials "
-            f"(worst implementation: {group.detected.min()} of {args.trials})"
+            f"(worst implementation and threads: {group.detected.min()} of {args.trials})"
         )
     return 0
 
@@ -330,6 +385,33 @@ def command_regress(args: argparse.Namespace, console: Console) -> int:
     return _report_comparison(args, comparison, console)
 
 
+def command_reproduce(args: argparse.Namespace, console: Console) -> int:
+    from bench.reproduce import display, reproduce
+
+    run_a, run_b = _load_runs([args.run_a, args.run_b])
+    comparison, agreement = reproduce(run_a, run_b)
+    if args.json:
+        cells = comparison.to_dict(orient="records")
+        print(json.dumps({"summary": dataclasses.asdict(agreement), "cells": cells}, indent=1, default=str))
+    else:
+        print_table(console, display(comparison), "Per cell: speedup over the double loop in A and in B")
+    overlap = (
+        f"{agreement.overlap_share:.0%} of {agreement.with_intervals}"
+        if agreement.with_intervals
+        else "no cell has intervals in both runs"
+    )
+    console.print(
+        f"{agreement.cells} cells in both runs ({agreement.only_in_a} only in A, {agreement.only_in_b} only in B); "
+        f"95% intervals overlap: {overlap}; drift median {agreement.drift_median:.3g}x, "
+        f"p90 {agreement.drift_p90:.3g}x"
+    )
+    for cell in agreement.flipped:
+        console.print(f"[red]VERDICT CHANGED[/] {cell}")
+    if not agreement.flipped:
+        console.print("[green]no verdict decided in both runs changed[/]")
+    return 1 if agreement.flipped else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)  # logs get full lines
@@ -340,6 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": command_check,
         "selftest": command_selftest,
         "regress": command_regress,
+        "reproduce": command_reproduce,
     }
     try:
         return commands[args.command](args, console)

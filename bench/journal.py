@@ -3,10 +3,14 @@
 Each finished case is appended to DIR/cases.jsonl and flushed to disk at
 once, so an interrupted sweep keeps everything it measured and `--resume`
 knows where to go on. DIR/benchmark.json is rebuilt from the journal at the
-end of every session, in pytest-benchmark's format (machine_info,
-commit_info, benchmarks with per-round data), plus three keys of ours:
-`skipped` (cases not measured, with the reason and any prediction),
-`bandwidth` (streaming-read times of each X) and `run` (the sweep's settings).
+end of every sweep, in pytest-benchmark's format (machine_info,
+commit_info, benchmarks with per-round data), plus two keys of ours:
+`skipped` (cases not measured, with the reason and any prediction) and
+`run` (the sweep's settings).
+
+Records: `case` (one pass of one case, from a worker: {"kind": "case",
+"pass": p, "benchmark": pytest-benchmark's record}), `worker` (what a worker
+read back of its thread pools) and `machine` (the machine info, once).
 """
 
 import json
@@ -15,6 +19,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from pytest_benchmark.stats import Stats
 
 JOURNAL_NAME = "cases.jsonl"
 BENCHMARK_JSON_NAME = "benchmark.json"
@@ -45,35 +52,81 @@ def read(directory: Path) -> list[Record]:
 
 
 def case_key(benchmark: Record) -> tuple[str, str]:
-    """What identifies a case across sessions: its test and its id."""
+    """What identifies a case across passes and sessions: its test and its id."""
     return benchmark["name"].split("[")[0], benchmark["param"]
 
 
-def latest_cases(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
-    """The last record of each case (a resumed case replaces an older one)."""
-    return {case_key(r["benchmark"]): r["benchmark"] for r in records if r["kind"] == "case"}
+def pass_records(records: Iterable[Record]) -> dict[tuple[str, str], dict[int, Record]]:
+    """Each case's latest record per pass, by case key then pass number (a resumed pass replaces an older one)."""
+    cases: dict[tuple[str, str], dict[int, Record]] = {}
+    for record in records:
+        if record["kind"] == "case":
+            cases.setdefault(case_key(record["benchmark"]), {})[record.get("pass", 1)] = record["benchmark"]
+    return cases
+
+
+def merge_passes(by_pass: dict[int, Record]) -> Record:
+    """One case's pass records as one pytest-benchmark record: stats over all rounds, passes in extra_info.
+
+    The first pass decides whether a case is measured at all (budget, memory,
+    agreement); a case it did not measure is returned as that record. A later
+    pass that failed is left out of the times and named in `failed_passes`.
+    """
+    first = by_pass.get(1) or by_pass[min(by_pass)]
+    measured = {p: b for p, b in sorted(by_pass.items()) if b.get("stats") is not None}
+    if first.get("stats") is None or not measured:
+        return first
+    data = [value for b in measured.values() for value in b["stats"]["data"]]
+    stats = Stats()
+    for value in data:
+        stats.update(value)
+    passes = [
+        {key: b["stats"][key] for key in ("median", "min", "q1", "q3", "rounds")}
+        | {"pass": p, "read_s": b["extra_info"].get("read_s")}
+        for p, b in measured.items()
+    ]
+    extra = dict(first["extra_info"], passes=passes)
+    extra["failed_passes"] = [
+        {"pass": p, "status": b["extra_info"].get("status"), "reason": b["extra_info"].get("reason")}
+        for p, b in sorted(by_pass.items())
+        if p not in measured
+    ]
+    reads = [entry["read_s"] for entry in passes if entry["read_s"] is not None]
+    if reads:
+        extra["read_s"] = float(np.median(reads))
+    if "bytes_x" in extra:
+        extra["gbytes_per_s"] = extra["bytes_x"] / float(np.median([entry["median"] for entry in passes])) / 1e9
+    # Rounds are per-iteration times whatever a pass's calibration chose; pytest-benchmark wants one count.
+    iterations = max(b["stats"].get("iterations", 1) for b in measured.values())
+    merged_stats = stats.as_dict() | {"data": data, "iterations": iterations}
+    return first | {"stats": merged_stats, "extra_info": extra}
 
 
 def split_records(records: list[Record]) -> Record:
-    """The journal as the JSON's `benchmarks` (measured), `skipped` and `bandwidth` lists."""
-    cases = list(latest_cases(records).values())
+    """The journal as the JSON's `benchmarks` (measured, passes merged) and `skipped` lists."""
+    cases = [merge_passes(by_pass) for by_pass in pass_records(records).values()]
     return {
         "benchmarks": [case for case in cases if case.get("stats") is not None],
         "skipped": [case for case in cases if case.get("stats") is None],
-        "bandwidth": [r["reading"] for r in records if r["kind"] == "bandwidth"],
     }
+
+
+def thread_settings(records: Iterable[Record]) -> dict[str, Record]:
+    """What the workers read back, per thread count: pools and numba threads (the latest worker's)."""
+    return {str(r["threads"]): r["readback"] for r in records if r["kind"] == "worker"}
 
 
 def write_benchmark_json(
     directory: Path, machine_info: Record, commit_info: Record, run: Record, pytest_benchmark_version: str
 ) -> Path:
     """Rebuild DIR/benchmark.json from the journal; returns its path."""
+    records = read(directory)
     output = {
-        "machine_info": machine_info,
+        "machine_info": machine_info | {"thread_settings": thread_settings(records)},
         "commit_info": commit_info,
         "datetime": datetime.now(UTC).isoformat(),
         "version": pytest_benchmark_version,
-        **split_records(read(directory)),
+        **split_records(records),
         "run": run,
     }
     path = directory / BENCHMARK_JSON_NAME

@@ -1,7 +1,9 @@
-"""Charts of a run. Each function draws on axes it is given and returns them; only the report saves.
+"""Charts of a run. Each function draws frames it is given on axes it is given and returns them.
 
-Measured points are filled markers on solid lines; extrapolated points
-(predicted from smaller sizes, never timed) are hollow markers on dashed lines.
+Nothing here computes: the report hands down rows of `bench.analysis`
+(one setting at a time) and saves the figures. Measured points are filled
+markers on solid lines; extrapolated points (predicted from smaller sizes,
+never timed) are hollow markers on dashed lines.
 """
 
 from collections.abc import Sequence
@@ -15,12 +17,13 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from bench.analysis import BASELINE, read_limit, speedups, steps
+from bench.analysis import CLAIMS
 from impls import IMPLEMENTATIONS
 
+CLAIM_COLORS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
 CLAIM_STYLE = {
-    10.0: ("tab:orange", "notes: 10x (one loop removed)"),
-    300.0: ("tab:red", "notes: 300x (both loops removed)"),
+    claim.factor: (color, f"notes: {claim.factor:g}x ({claim.short})")
+    for claim, color in zip(CLAIMS, CLAIM_COLORS, strict=False)
 }
 MARKERS = "osD^vP*X"
 
@@ -32,42 +35,19 @@ def impl_styles(impls: Sequence[str]) -> dict[str, tuple[Any, str]]:
     return {name: (palette(i % 10), MARKERS[i % len(MARKERS)]) for i, name in enumerate(order)}
 
 
-def _labels(results: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(results.impl, results.label, strict=False))
+def _labels(rows: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(rows.impl, rows.label, strict=False))
 
 
-def _draw_series(ax: Axes, frame: pd.DataFrame, x: str, y: str, impl: str) -> None:
-    """A line through all points, dashed into extrapolated ones; hollow markers where extrapolated."""
-    color, marker = impl_styles([impl])[impl]
-    label = frame.label.iloc[0]
-    frame = frame.sort_values(x)
-    extrapolated = frame.status != "measured"
-    measured = frame[~extrapolated]
-    ax.plot(measured[x], measured[y], color=color, marker=marker, label=label)
-    if extrapolated.any():
-        # Connect the last measured point to the extrapolated ones with a dashed line.
-        tail = pd.concat([measured.tail(1), frame[extrapolated]]).sort_values(x)
-        ax.plot(tail[x], tail[y], color=color, linestyle="--", marker=marker, markerfacecolor="white")
+def impl_order(rows: pd.DataFrame) -> list[str]:
+    """Implementations present in `rows`: registry order first, then any others."""
+    present = list(dict.fromkeys(rows.impl))
+    return [i for i in IMPLEMENTATIONS if i in present] + [i for i in present if i not in IMPLEMENTATIONS]
 
 
-def _draw_lines(ax: Axes, panel: pd.DataFrame, impls: list[str], y: str, n_x: int) -> None:
-    """One line per implementation of `y` against m on a log-log panel for one n_x."""
-    for impl in impls:
-        rows = panel[panel.impl == impl]
-        if not rows.empty:
-            _draw_series(ax, rows, "m", y, impl)
-    ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
-    ax.grid(True, which="major", alpha=0.3)
-
-
-def _panels(results: pd.DataFrame, axes: Sequence[Axes]) -> list[tuple[Axes, int, pd.DataFrame]]:
-    sizes = sorted(results.n_x.unique())
-    return [(ax, n_x, results[results.n_x == n_x]) for ax, n_x in zip(axes, sizes, strict=False)]
-
-
-def legend_handles(results: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
+def legend_handles(rows: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
     """Legend entries naming implementations as users know them, plus the extrapolated style."""
-    styles, labels = impl_styles(impls), _labels(results)
+    styles, labels = impl_styles(impls), _labels(rows)
     handles = [Line2D([], [], color=styles[i][0], marker=styles[i][1], label=labels.get(i, i)) for i in impls]
     handles.append(
         Line2D(
@@ -77,51 +57,68 @@ def legend_handles(results: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
     return handles
 
 
-def impl_order(results: pd.DataFrame) -> list[str]:
-    """Implementations present in `results`: registry order first, then any others."""
-    present = list(dict.fromkeys(results.impl))
-    return [i for i in IMPLEMENTATIONS if i in present] + [i for i in present if i not in IMPLEMENTATIONS]
+def _draw_series(ax: Axes, rows: pd.DataFrame, x: str, y: str, impl: str, extrapolated: pd.Series) -> None:
+    """A line through all points, dashed into extrapolated ones; hollow markers where extrapolated."""
+    color, marker = impl_styles([impl])[impl]
+    rows = rows.assign(dashed=extrapolated.to_numpy()).sort_values(x)
+    measured = rows[~rows.dashed]
+    ax.plot(measured[x], measured[y], color=color, marker=marker, label=rows.label.iloc[0])
+    if rows.dashed.any():
+        # Connect the last measured point to the extrapolated ones with a dashed line; only those are hollow.
+        predicted = rows[rows.dashed]
+        tail = pd.concat([measured.tail(1), predicted]).sort_values(x)
+        ax.plot(tail[x], tail[y], color=color, linestyle="--")
+        ax.plot(predicted[x], predicted[y], color=color, linestyle="none", marker=marker, markerfacecolor="white")
 
 
-def plot_time_vs_m(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
-    """Seconds per gradient step against m, one panel per n_x, log-log."""
-    timed = steps(results)
-    for ax, n_x, panel in _panels(timed, axes):
-        _draw_lines(ax, panel, impl_order(timed), "seconds", n_x)
+def _panels(rows: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> list[tuple[Axes, int, pd.DataFrame]]:
+    """One panel per n_x, in the order of `n_xs`, so that panels line up across a figure's rows."""
+    return [(ax, n_x, rows[rows.n_x == n_x]) for ax, n_x in zip(axes, n_xs, strict=False)]
+
+
+def _log_panel(ax: Axes, n_x: int) -> None:
+    ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_time_vs_m(steps: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+    """Seconds per gradient step against m, one panel per n_x, log-log. `steps`: one setting's timed steps."""
+    for ax, n_x, panel in _panels(steps, axes, n_xs):
+        for impl in impl_order(steps):
+            rows = panel[panel.impl == impl]
+            if not rows.empty:
+                _draw_series(ax, rows, "m", "seconds", impl, rows.status != "measured")
+        _log_panel(ax, n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
 
 
-def plot_speedup_vs_m(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
-    """Speedup over the double loop against m, one panel per n_x, with the notes' 10x and 300x marked."""
-    table = speedups(results)
-    table = table[table.impl != BASELINE]
-    impls = impl_order(table)
-    styles = impl_styles(impls)
-    for ax, n_x, panel in _panels(table, axes):
+def plot_speedup_vs_m(pairs: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+    """Speedup against m, one panel per n_x, with the notes' claims and 95% interval bars.
+
+    `pairs`: one setting's rows of `bench.analysis.speedups`, baseline left out.
+    """
+    styles = impl_styles(impl_order(pairs))
+    for ax, n_x, panel in _panels(pairs, axes, n_xs):
         for factor, (color, text) in CLAIM_STYLE.items():
             ax.axhline(factor, color=color, linewidth=1.2, linestyle=":", label=text)
-        for impl in impls:
+        for impl in impl_order(pairs):
             rows = panel[panel.impl == impl]
             if rows.empty:
                 continue
-            _draw_series(
-                ax, rows.assign(status=np.where(rows.extrapolated, "extrapolated", "measured")), "m", "speedup", impl
-            )
-            measured = rows[~rows.extrapolated]
-            ax.vlines(measured.m, measured.speedup_low, measured.speedup_high, color=styles[impl][0], alpha=0.6)
+            _draw_series(ax, rows, "m", "speedup", impl, rows.extrapolated)
+            bars = rows[rows.speedup_low.notna()]
+            ax.vlines(bars.m, bars.speedup_low, bars.speedup_high, color=styles[impl][0], alpha=0.6, linewidth=2)
         ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set(xscale="log", yscale="log", title=f"n_x = {n_x} features", xlabel="m (examples)")
-        ax.grid(True, which="major", alpha=0.3)
+        _log_panel(ax, n_x)
     axes[0].set_ylabel("speedup over the Python double loop (x)")
     return axes
 
 
-def plot_speedup_heatmap(results: pd.DataFrame, impl: str, ax: Axes, norm: LogNorm) -> Axes:
-    """Speedup of `impl` over the double loop on the m x n_x grid, with the 10x and 300x contours."""
-    table = speedups(results)
-    rows = table[table.impl == impl]
-    ms, nxs = sorted(table.m.unique()), sorted(table.n_x.unique())
+def plot_speedup_heatmap(pairs: pd.DataFrame, impl: str, ax: Axes, norm: LogNorm) -> Axes:
+    """Speedup of `impl` on the m x n_x grid of `pairs` (one setting's speedups), with the claims' contours."""
+    rows = pairs[pairs.impl == impl]
+    ms, nxs = sorted(pairs.m.unique()), sorted(pairs.n_x.unique())
     grid = rows.pivot_table(index="n_x", columns="m", values="speedup").reindex(index=nxs, columns=ms)
     flags = rows.pivot_table(index="n_x", columns="m", values="extrapolated", aggfunc="any").reindex(
         index=nxs, columns=ms
@@ -136,10 +133,14 @@ def plot_speedup_heatmap(results: pd.DataFrame, impl: str, ax: Axes, norm: LogNo
         text = f"{'~' if flags.iat[i, j] else ''}{value:.3g}x"
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if value < middle else "black")
     if min(values.shape) >= 2 and np.isfinite(values).sum() >= 4:
+        factors = sorted(CLAIM_STYLE)
         contours = ax.contour(
-            np.log10(values), levels=[1.0, np.log10(300.0)], colors=["tab:orange", "tab:red"], linewidths=2
+            np.log10(values),
+            levels=np.log10(factors),
+            colors=[CLAIM_STYLE[f][0] for f in factors],
+            linewidths=2,
         )
-        ax.clabel(contours, fmt={1.0: "10x", np.log10(300.0): "300x"}, fontsize=8)
+        ax.clabel(contours, fmt={np.log10(f): f"{f:g}x" for f in factors}, fontsize=8)
     ax.set_xticks(range(len(ms)), [f"{m:.0e}".replace("e+0", "e") for m in ms])
     ax.set_yticks(range(len(nxs)), [str(n) for n in nxs])
     label = rows.label.iloc[0] if not rows.empty else impl
@@ -148,41 +149,49 @@ def plot_speedup_heatmap(results: pd.DataFrame, impl: str, ax: Axes, norm: LogNo
     return ax
 
 
-def plot_bandwidth(results: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
-    """Achieved GB/s of X per step (fastest round) against m, per n_x, under the streaming-read limit."""
-    table = read_limit(results)
-    for ax, n_x, panel in _panels(table, axes):
-        limit = panel.drop_duplicates("m").sort_values("m")
-        ax.plot(
-            limit.m,
-            limit.read_gbytes_per_s,
-            color="black",
-            linestyle="--",
-            linewidth=2,
-            label="one streaming read of X (limit)",
-        )
-        _draw_lines(ax, panel, impl_order(table), "best_gbytes_per_s", n_x)
+def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+    """Achieved GB/s of X per step (fastest round) against m, per n_x, under the setting's fastest read.
+
+    `limits`: one setting's rows of `bench.analysis.read_limit`.
+    """
+    for ax, n_x, panel in _panels(limits, axes, n_xs):
+        floor = panel.drop_duplicates("m").sort_values("m")
+        ax.plot(floor.m, floor.floor_gbytes_per_s, color="black", linestyle="--", linewidth=2)
+        for impl in impl_order(limits):
+            rows = panel[panel.impl == impl]
+            if not rows.empty:
+                _draw_series(ax, rows, "m", "best_gbytes_per_s", impl, rows.status != "measured")
+        _log_panel(ax, n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
 
 
-def plot_training(results: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
-    """Left: seconds per training run per implementation. Right: cost per iteration (curves coincide)."""
-    runs = results[results.kind == "train"]
+def _bar_label(row: Any) -> str:
+    threads = f", {row.threads} thread{'s' if row.threads > 1 else ''}" if row.parallel else ""
+    return f"{row.label}{threads}"
+
+
+def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
+    """Left: seconds per training run, per implementation and thread count. Right: cost per iteration.
+
+    `runs`: the run's training rows (bench.results.tidy, kind "train").
+    """
     impls = impl_order(runs)
     styles, labels = impl_styles(impls), _labels(runs)
     colors = {impl: styles[impl][0] for impl in impls}
     time_ax, cost_ax = axes
-    ordered = runs.set_index("impl").reindex(impls)
+    ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads"])
     measured = ordered.status == "measured"
     time_ax.barh(
-        [labels[i] for i in impls],
+        [_bar_label(row) for row in ordered.itertuples()],
         ordered.seconds,
-        color=[colors[i] for i in impls],
+        xerr=[(ordered.seconds - ordered.seconds_low).fillna(0), (ordered.seconds_high - ordered.seconds).fillna(0)],
+        error_kw={"ecolor": "black", "capsize": 3, "alpha": 0.7},
+        color=[colors[i] for i in ordered.impl],
         hatch=["" if ok else "//" for ok in measured],
         alpha=1.0,
     )
-    for y, (_, row) in enumerate(ordered.iterrows()):
+    for y, row in enumerate(ordered.itertuples()):
         if pd.notna(row.seconds):
             note = "" if row.status == "measured" else " (extrapolated)"
             time_ax.text(row.seconds, y, f" {row.seconds:.3g} s{note}", va="center", fontsize=8)
@@ -190,6 +199,7 @@ def plot_training(results: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axe
     time_ax.invert_yaxis()
     for k, impl in enumerate(impls):
         curve = costs[costs.impl == impl]
+        curve = curve[curve.threads == curve.threads.min()]  # the same curve at every thread count
         if not curve.empty:
             cost_ax.plot(
                 curve.iteration,

@@ -1,5 +1,12 @@
-"""Benchmark inputs: seeded, validated, built outside the timed region, memory-guarded."""
+"""Benchmark inputs: seeded, validated, built outside the timed region, memory-guarded, cached on disk.
 
+Every worker process of a sweep needs the same arrays. Building the largest
+(X of 800 MB in the default profile) takes seconds, so the first worker to
+need a size writes it to the run's size cache and the others load it.
+"""
+
+import os
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +47,40 @@ def prepare_size(m: int, n_x: int) -> PreparedSize:
     return PreparedSize(m, n_x, problem, IMPLEMENTATIONS["fully_vectorized"].step(*problem))
 
 
+_ARRAYS = ("X", "Y", "w", "dw")  # dw is the reference's; b, db and cost are in scalars.npy
+
+
+def cached_size(m: int, n_x: int, cache: Path) -> PreparedSize:
+    """`prepare_size(m, n_x)`, from `cache` when an earlier worker wrote it there, else built and written.
+
+    Loaded arrays are copied out of the file mapping into ordinary memory, so a
+    step reads X exactly as it would read an array made in the process.
+    """
+    directory = cache / f"m={m}-n_x={n_x}"
+    if directory.exists():
+        X, Y, w, dw = (np.array(np.load(directory / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS)
+        b, db, cost = np.load(directory / "scalars.npy")
+        return PreparedSize(m, n_x, Problem(X, Y, w, float(b)), Gradient(dw, float(db), float(cost)))
+    size = prepare_size(m, n_x)
+    partial = directory.with_name(directory.name + ".partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    (X, Y, w, b), (dw, db, cost) = size.problem, size.reference
+    for name, array in zip(_ARRAYS, (X, Y, w, dw), strict=True):
+        np.save(partial / f"{name}.npy", array)
+    np.save(partial / "scalars.npy", np.array([b, db, cost]))
+    os.replace(partial, directory)  # atomic: a size in the cache is always whole
+    return size
+
+
+def human_bytes(n: float) -> str:
+    """A byte count as people write it: '800 MB', '8 TB' (powers of 1000, three significant digits)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(n) < 1000:
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} TB" if abs(n) < 1000 else f"{n:,.0f} TB"
+
+
 def bytes_needed(m: int, n_x: int) -> int:
     """Memory a case needs: X, plus room for a step's m-long temporaries and one copy of X.
 
@@ -56,6 +97,6 @@ def memory_refusal(m: int, n_x: int, available: int | None = None) -> str | None
     if needed <= 0.8 * available:
         return None
     return (
-        f"m={m} n_x={n_x} needs about {needed / 1e9:.1f} GB (X is {8 * m * n_x / 1e9:.1f} GB) "
-        f"but only {available / 1e9:.1f} GB of memory is available"
+        f"m={m} n_x={n_x} needs about {human_bytes(needed)} (X is {human_bytes(8 * m * n_x)}) "
+        f"but only {human_bytes(available)} of memory is available"
     )

@@ -9,17 +9,21 @@ class Grid:
 
     Sizes are every (m, n_x) pair with m * n_x <= max_elements, measured in
     increasing order of m * n_x so that each case's time can be predicted from
-    the smaller ones. `max_time_s` is pytest-benchmark's target time for one
-    case, which gets at least `min_rounds` rounds; `budget_s` is the most one case may cost before it is extrapolated
-    instead of measured.
+    the smaller ones. Every case is measured in `passes` passes; in each,
+    `max_time_s` is pytest-benchmark's target time for it, with at least
+    `min_rounds` rounds. `budget_s` is the most one case may cost over all its
+    passes before it is extrapolated instead of measured. `threads` is the
+    thread counts to measure parallel implementations with ("1,all").
     """
 
     m: tuple[int, ...]
     n_x: tuple[int, ...]
     max_elements: int
     max_time_s: float
-    min_rounds: int  # enough for the regression check's rank test to be able to speak
+    passes: int
+    min_rounds: int  # per pass
     budget_s: float
+    threads: str
     train_size: tuple[int, int]  # (m, n_x) of the training benchmark
     train_iterations: int
 
@@ -35,9 +39,11 @@ PROFILES: dict[str, Grid] = {
         m=(100, 300, 1_000, 3_000, 10_000),
         n_x=(10, 100),
         max_elements=10**6,
-        max_time_s=0.25,
-        min_rounds=10,  # halves of 5 rounds can reach p < 0.01 in the self-test
+        max_time_s=0.08,
+        passes=3,
+        min_rounds=4,
         budget_s=5.0,
+        threads="1,all",
         train_size=(1_000, 10),
         train_iterations=10,
     ),
@@ -46,9 +52,11 @@ PROFILES: dict[str, Grid] = {
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
         n_x=(10, 100, 1_000),
         max_elements=10**8,
-        max_time_s=0.4,
-        min_rounds=5,
+        max_time_s=0.15,
+        passes=3,
+        min_rounds=3,
         budget_s=30.0,
+        threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
     ),
@@ -57,9 +65,11 @@ PROFILES: dict[str, Grid] = {
         m=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000),
         n_x=(1, 10, 100, 1_000),
         max_elements=5 * 10**8,
-        max_time_s=1.0,
+        max_time_s=0.4,
+        passes=5,
         min_rounds=3,
         budget_s=60.0,
+        threads="1,all",
         train_size=(2_000, 100),
         train_iterations=50,
     ),

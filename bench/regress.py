@@ -6,17 +6,19 @@ must be statistically significant (two-sided Mann-Whitney U on the
 per-round times, alpha 0.01). Either alone cries wolf: a threshold alone
 on noisy machines, a rank test alone on tiny, real but harmless changes.
 
-Rounds of one run share the machine's state of that moment, so between
-runs a case can drift far more than its rounds scatter (on the 2-core
-reference machine, a fifth of the cases differ by more than 1.25x between
-two honest runs) and the rank test calls that drift significant. Three
-things tame it. Ratios compare best times (each run's fastest round), which
-interference cannot make faster. Several runs per side (A/B/A/B in one job)
-must agree run by run. And the exit code is decided per implementation:
-drift hits cases one by one, a real regression hits an implementation at
-most sizes. An implementation is "slower" when the geometric mean of its
-cases' best-time ratios exceeds the threshold *and* a one-sided Wilcoxon
-signed-rank test over its cases says they lean that way (p < alpha).
+Rounds of one pass share the machine's state of that moment, so between
+passes and runs a case can drift far more than its rounds scatter, and the
+rank test calls that drift significant. Three things tame it. Ratios compare
+best times (the median over passes of each pass's fastest round), which
+interference cannot make faster. Several passes per run and several runs per
+side (A/B/A/B in one job) must agree. And the exit code is decided per
+implementation and thread count: drift hits cases one by one, a real
+regression hits an implementation at most sizes. An implementation is
+"slower" when the geometric mean of its cases' best-time ratios is nearer
+the threshold than 1 on a log scale (above sqrt(threshold): 1.118 for 1.25,
+so a real slowdown of exactly the threshold is caught as often as an
+unchanged one is cleared) *and* a one-sided Wilcoxon signed-rank test over
+its cases says they lean that way (p < alpha).
 
 `check` needs one run only: ratios between implementations measured in the
 same run, where machine speed cancels out.
@@ -30,24 +32,24 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu, wilcoxon
 
-from bench.results import round_times, tidy
+from bench.results import pass_rounds, tidy
 
 THRESHOLD = 1.25
 ALPHA = 0.01
 BOOTSTRAP_SAMPLES = 2000
 
-CaseKey = tuple[str, str, int, int]  # (kind, impl, m, n_x)
+CaseKey = tuple[str, str, int, int, int]  # (kind, impl, threads, m, n_x), as bench.results.pass_rounds keys it
 
 
-RunRounds = list[np.ndarray]  # per-round seconds of one case, one array per run
+PassRounds = list[np.ndarray]  # per-round seconds of one case, one array per pass of every run of a side
 
 
-def rounds_by_run(runs: list[dict[str, Any]]) -> dict[CaseKey, RunRounds]:
-    """Per-round seconds of each case, one array per run of the same side."""
-    pooled: dict[CaseKey, RunRounds] = {}
+def rounds_by_pass(runs: list[dict[str, Any]]) -> dict[CaseKey, PassRounds]:
+    """Per-round seconds of each case, one array per pass of each run of the same side."""
+    pooled: dict[CaseKey, PassRounds] = {}
     for run in runs:
-        for key, rounds in round_times(run).items():
-            pooled.setdefault(key, []).append(rounds)
+        for key, passes in pass_rounds(run).items():
+            pooled.setdefault(key, []).extend(passes)
     return pooled
 
 
@@ -62,8 +64,8 @@ def ratio_interval(base: np.ndarray, head: np.ndarray, seed: int = 0) -> tuple[f
 
 
 def compare_rounds(
-    base_runs: RunRounds,
-    head_runs: RunRounds,
+    base_passes: PassRounds,
+    head_passes: PassRounds,
     threshold: float = THRESHOLD,
     alpha: float = ALPHA,
     interval: bool = True,
@@ -71,16 +73,16 @@ def compare_rounds(
     """One case, HEAD against BASE: ratios, the U test's p-value and a verdict.
 
     `ratio` compares pooled medians, with a bootstrap interval. `best_ratio`
-    compares best times: per side, the median over its runs of each run's
+    compares best times: per side, the median over its passes of each pass's
     fastest round. Interference only ever adds time, so the fastest round is
-    the steadiest estimate from run to run (on the reference machine it cut
-    A/A false alarms from 14 to 1 in 200). "slower" needs every head run's
-    best at least `threshold` times every base run's best, and p < alpha on
+    the steadiest estimate from pass to pass (on the reference machine it cut
+    A/A false alarms from 14 to 1 in 200). "slower" needs every head pass's
+    best at least `threshold` times every base pass's best, and p < alpha on
     the pooled rounds; "faster" mirrors it.
     """
-    base, head = np.concatenate(base_runs), np.concatenate(head_runs)
+    base, head = np.concatenate(base_passes), np.concatenate(head_passes)
     ratio = float(np.median(head) / np.median(base))
-    base_best, head_best = [float(r.min()) for r in base_runs], [float(r.min()) for r in head_runs]
+    base_best, head_best = [float(r.min()) for r in base_passes], [float(r.min()) for r in head_passes]
     best_ratio = float(np.median(head_best) / np.median(base_best))
     slower_ratio, faster_ratio = min(head_best) / max(base_best), max(head_best) / min(base_best)
     low, high = ratio_interval(base, head) if interval else (np.nan, np.nan)
@@ -95,7 +97,7 @@ def compare_rounds(
         elif not significant:
             note = f"not significant (p={p_value:.2g})"
         else:
-            note = "not consistent across runs"
+            note = "not consistent across passes"
     return {
         "ratio": ratio,
         "ratio_low": low,
@@ -126,23 +128,23 @@ def compare_runs(
 ) -> pd.DataFrame:
     """One row per case on either side: ratio head/base with interval, p-value and verdict.
 
-    Each side may be several runs (A/B/A/B in one job): their rounds are pooled.
+    Each side may be several runs (A/B/A/B in one job): their passes are pooled.
     """
-    return compare_cases(rounds_by_run(base_runs), rounds_by_run(head_runs), threshold, alpha)
+    return compare_cases(rounds_by_pass(base_runs), rounds_by_pass(head_runs), threshold, alpha)
 
 
 def compare_cases(
-    base: dict[CaseKey, RunRounds],
-    head: dict[CaseKey, RunRounds],
+    base: dict[CaseKey, PassRounds],
+    head: dict[CaseKey, PassRounds],
     threshold: float = THRESHOLD,
     alpha: float = ALPHA,
     interval: bool = True,
 ) -> pd.DataFrame:
     """`compare_runs` on per-round times by case. A case on one side only is listed, not dropped."""
     rows = []
-    for key in sorted(base.keys() | head.keys(), key=lambda k: (k[0], k[2] * k[3], k[2], k[1])):
-        kind, impl, m, n_x = key
-        row: dict[str, Any] = {"kind": kind, "impl": impl, "m": m, "n_x": n_x}
+    for key in sorted(base.keys() | head.keys(), key=lambda k: (k[0], k[3] * k[4], k[3], k[1], k[2])):
+        kind, impl, threads, m, n_x = key
+        row: dict[str, Any] = {"kind": kind, "impl": impl, "threads": threads, "m": m, "n_x": n_x}
         if key not in head or key not in base:
             row |= {"verdict": "only in base" if key in base else "only in head", "note": "not compared"}
         else:
@@ -151,6 +153,7 @@ def compare_cases(
     columns = [
         "kind",
         "impl",
+        "threads",
         "m",
         "n_x",
         "ratio",
@@ -169,14 +172,17 @@ def compare_cases(
 def implementation_verdicts(
     comparison: pd.DataFrame, threshold: float = THRESHOLD, alpha: float = ALPHA
 ) -> pd.DataFrame:
-    """Per implementation: geometric mean of its cases' best-time ratios, a Wilcoxon p-value, a verdict.
+    """Per implementation and thread count: geometric mean of its cases' best-time ratios, a Wilcoxon
+    p-value, a verdict.
 
-    The signed-rank test is one-sided, in the direction of the geometric
-    mean: "slower" asks whether the log-ratios lean above zero.
+    "slower" needs the geometric mean above sqrt(threshold) (see the module's
+    docstring) and the signed-rank test, one-sided in the direction of the
+    geometric mean, to say the log-ratios lean above zero; "faster" mirrors it.
     """
     rows = []
     compared = comparison[comparison.best_ratio.notna()]
-    for impl, group in compared.groupby("impl", sort=False):
+    boundary = float(np.sqrt(threshold))
+    for (impl, threads), group in compared.groupby(["impl", "threads"], sort=False):
         log_ratios = np.log(group.best_ratio.to_numpy(float))
         geomean = float(np.exp(log_ratios.mean()))
         # With n cases the smallest possible one-sided p is 1 / 2^n.
@@ -187,10 +193,11 @@ def implementation_verdicts(
         else:
             direction = "greater" if geomean >= 1 else "less"
             p_value, note = float(wilcoxon(log_ratios, alternative=direction).pvalue), ""
-        verdict = _verdict(p_value < alpha, geomean, geomean, threshold)
+        verdict = _verdict(p_value < alpha, geomean, geomean, boundary)
         rows.append(
             {
                 "impl": impl,
+                "threads": threads,
                 "cases": len(group),
                 "geomean_ratio": geomean,
                 "ratio_min": float(group.best_ratio.min()),
@@ -205,6 +212,7 @@ def implementation_verdicts(
         rows,
         columns=[
             "impl",
+            "threads",
             "cases",
             "geomean_ratio",
             "ratio_min",
@@ -280,9 +288,10 @@ INVARIANTS = (
 
 
 def check_invariants(run: dict[str, Any], invariants: tuple[Invariant, ...] = INVARIANTS) -> pd.DataFrame:
-    """Each invariant with the measured ratio and holds / broken / not in run."""
+    """Each invariant with the measured ratio and holds / broken / not in run (single-threaded cases only)."""
     table = tidy(run)
-    measured = table[(table.kind == "step") & (table.status == "measured")].set_index(["impl", "m", "n_x"]).seconds
+    single = (table.kind == "step") & (table.status == "measured") & (table.threads == 1)
+    measured = table[single].set_index(["impl", "m", "n_x"]).seconds
     rows = []
     for inv in invariants:
         pair = [(inv.impl, inv.m, inv.n_x), (inv.reference, inv.m, inv.n_x)]

@@ -1,5 +1,10 @@
-"""A run's report: results.csv, PNG charts and report.md, all rebuilt from its JSON."""
+"""A run's report: results.csv, speedups.csv, PNG charts and report.md, all rebuilt from its JSON.
 
+The analysis is computed once (`analyse_run`) and handed down: tables render
+its frames, plot functions draw them, nothing here measures.
+"""
+
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,39 +15,73 @@ matplotlib.use("Agg")  # files only: no display needed, none assumed
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
 from bench import analysis, plots, results
-from bench.analysis import BASELINE
+from bench.analysis import ALL_CORES, BASELINE, SETTING_TITLES, SETTINGS, Analysis
 
 REPORT_NAME = "report.md"
+SPEEDUPS_CSV_NAME = "speedups.csv"
+SPEEDUPS_CSV_COLUMNS = [
+    "kind",  # "step" or "train": a training run's m and n_x are its own
+    "impl",
+    "m",
+    "n_x",
+    "threads",
+    "dtype",
+    "setting",
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "extrapolated",
+    "verdict",
+]
 CHARTS = {
     "time": "time_vs_m.png",
     "speedup": "speedup_vs_m.png",
-    "heatmap": "speedup_heatmap.png",
+    "heatmap_1_thread": "speedup_heatmap_1_thread.png",
+    "heatmap": "speedup_heatmap.png",  # as installed (all cores)
     "bandwidth": "bandwidth.png",
     "training": "training.png",
 }
 
 
+def analyse_run(run: dict[str, Any]) -> Analysis:
+    """The analysis of one loaded run, computed once."""
+    return analysis.analyse(results.tidy(run), results.pass_times(run))
+
+
 def build_report(run_dir: Path) -> Path:
-    """Write results.csv, the charts and report.md into `run_dir`; returns report.md's path."""
-    run_dir = Path(run_dir)
+    """Write results.csv, speedups.csv, the charts and report.md into `run_dir`; returns report.md's path."""
     run = results.load_run(run_dir)
-    table = results.tidy(run)
-    table.to_csv(run_dir / results.CSV_NAME, index=False)
-    charts = write_charts(table, results.training_costs(run), run_dir)
+    return write_report(run_dir, run, analyse_run(run))
+
+
+def write_report(run_dir: Path, run: dict[str, Any], found: Analysis) -> Path:
+    """Write the report of `run`, whose analysis is `found`, into `run_dir`; returns report.md's path."""
+    run_dir = Path(run_dir)
+    found.results.to_csv(run_dir / results.CSV_NAME, index=False)
+    found.speedups.reindex(columns=SPEEDUPS_CSV_COLUMNS).to_csv(run_dir / SPEEDUPS_CSV_NAME, index=False)
+    charts = write_charts(found, results.training_costs(run), run_dir)
     path = run_dir / REPORT_NAME
-    path.write_text(render_markdown(run, table, charts), encoding="utf-8")
+    path.write_text(render_markdown(run, found, charts), encoding="utf-8")
     return path
 
 
-def _panel_figure(n_panels: int, title: str) -> tuple[plt.Figure, list[plt.Axes]]:
-    figure, axes = plt.subplots(
-        1, max(n_panels, 1), figsize=(4.6 * max(n_panels, 1) + 1.5, 4.6), sharey=True, squeeze=False
-    )
-    figure.suptitle(title, fontsize=13)
-    return figure, list(axes[0])
+# --- charts ---
+
+
+def _settings_in(frame: pd.DataFrame) -> list[str]:
+    return [s for s in SETTINGS if (frame.setting == s).any()]
+
+
+def _setting_title(setting: str, rows: pd.DataFrame) -> str:
+    """E.g. "as installed (all cores: 2 threads)": the thread count read from the rows themselves."""
+    most = int(rows.threads.max()) if len(rows) else 1
+    if setting == ALL_CORES and most > 1:
+        return f"as installed (all cores: {most} threads)"
+    return SETTING_TITLES[setting]
 
 
 def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> None:
@@ -53,53 +92,97 @@ def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> No
     plt.close(figure)
 
 
-def write_charts(table: pd.DataFrame, costs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
+Draw = Callable[[pd.DataFrame, Sequence[Axes], Sequence[int]], Sequence[Axes]]
+
+
+def _chart_by_setting(path: Path, title: str, frame: pd.DataFrame, draw: Draw, legend: list[Any]) -> None:
+    """One row of panels per setting ("1 thread" on top), one panel per n_x, a shared y axis."""
+    settings = _settings_in(frame)
+    n_xs = sorted(frame.n_x.unique())
+    figure, grid = plt.subplots(
+        len(settings), len(n_xs), figsize=(4.6 * len(n_xs) + 1.5, 4.4 * len(settings)), sharey=True, squeeze=False
+    )
+    figure.suptitle(title, fontsize=13)
+    for axes, setting in zip(grid, settings, strict=True):
+        rows = frame[frame.setting == setting]
+        draw(rows, list(axes), n_xs)
+        axes[0].set_ylabel(f"{_setting_title(setting, rows)}\n\n{axes[0].get_ylabel()}")
+    _save(figure, path, legend)
+
+
+def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
     """Draw every chart the data allows; returns {chart: file name} of those written."""
     written: dict[str, str] = {}
-    timed = analysis.steps(table)
+    timed = found.steps
     if timed.empty:
         return written
-    n_panels = timed.n_x.nunique()
     impls = plots.impl_order(timed)
 
-    figure, axes = _panel_figure(n_panels, "Time per gradient step (lower is better)")
-    plots.plot_time_vs_m(table, axes)
-    _save(figure, run_dir / CHARTS["time"], plots.legend_handles(timed, impls))
+    _chart_by_setting(
+        run_dir / CHARTS["time"],
+        "Time per gradient step (lower is better)",
+        timed,
+        plots.plot_time_vs_m,
+        plots.legend_handles(timed, impls),
+    )
     written["time"] = CHARTS["time"]
 
-    pairs = analysis.speedups(table)
-    if not pairs[pairs.impl != BASELINE].empty:
-        figure, axes = _panel_figure(n_panels, "Speedup over the Python double loop (higher is better)")
-        plots.plot_speedup_vs_m(table, axes)
+    pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.impl != BASELINE)]
+    if not pairs.empty:
         handles = plots.legend_handles(timed, [i for i in impls if i != BASELINE])
         handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
-        _save(figure, run_dir / CHARTS["speedup"], handles)
+        handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
+        _chart_by_setting(
+            run_dir / CHARTS["speedup"],
+            "Speedup over the Python double loop (higher is better)",
+            pairs,
+            plots.plot_speedup_vs_m,
+            handles,
+        )
         written["speedup"] = CHARTS["speedup"]
-        written["heatmap"] = _write_heatmaps(table, pairs, impls, run_dir)
+        written |= _write_heatmaps(found.speedups[found.speedups.kind == "step"], run_dir)
 
-    if not analysis.read_limit(table).empty:
-        figure, axes = _panel_figure(n_panels, "Achieved bandwidth: GB of X per second of gradient step")
-        plots.plot_bandwidth(table, axes)
+    if not found.read_limit.empty:
         handles = plots.legend_handles(timed, impls)
-        handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="one streaming read of X"))
-        _save(figure, run_dir / CHARTS["bandwidth"], handles)
+        handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
+        _chart_by_setting(
+            run_dir / CHARTS["bandwidth"],
+            "Achieved bandwidth: GB of X per second of gradient step",
+            found.read_limit,
+            plots.plot_bandwidth,
+            handles,
+        )
         written["bandwidth"] = CHARTS["bandwidth"]
 
-    if (table.kind == "train").any():
+    training = found.results[found.results.kind == "train"]
+    if not training.empty:
         figure, axes = plt.subplots(1, 2, figsize=(13, 4.6))
-        train = table[table.kind == "train"].iloc[0]
+        first = training.iloc[0]
         iterations = f"{costs.iteration.max() + 1} iterations of " if not costs.empty else ""
-        figure.suptitle(f"Training: train() for {iterations}m = {train.m}, n_x = {train.n_x}", fontsize=13)
-        plots.plot_training(table, costs, axes)
+        figure.suptitle(f"Training: train() for {iterations}m = {first.m}, n_x = {first.n_x}", fontsize=13)
+        plots.plot_training(training, costs, axes)
         _save(figure, run_dir / CHARTS["training"])
         written["training"] = CHARTS["training"]
     return written
 
 
-def _write_heatmaps(table: pd.DataFrame, pairs: pd.DataFrame, impls: list[str], run_dir: Path) -> str:
-    shown = [i for i in impls if i != BASELINE]
-    finite = pairs.speedup[np.isfinite(pairs.speedup) & (pairs.speedup > 0)]
+def _write_heatmaps(step_pairs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
+    """One heatmap figure per setting, on one colour scale so that the two can be compared."""
+    finite = step_pairs.speedup[np.isfinite(step_pairs.speedup) & (step_pairs.speedup > 0)]
     norm = LogNorm(vmin=min(finite.min(), 1.0), vmax=max(finite.max(), 1000.0))
+    written = {}
+    for setting in _settings_in(step_pairs):
+        pairs = step_pairs[step_pairs.setting == setting]
+        shown = [i for i in plots.impl_order(pairs) if i != BASELINE]
+        if not shown:
+            continue
+        key = "heatmap" if setting == ALL_CORES else "heatmap_1_thread"
+        _heatmap_figure(pairs, shown, norm, _setting_title(setting, pairs), run_dir / CHARTS[key])
+        written[key] = CHARTS[key]
+    return {key: written[key] for key in CHARTS if key in written}  # 1 thread first, as everywhere
+
+
+def _heatmap_figure(pairs: pd.DataFrame, shown: list[str], norm: LogNorm, setting_title: str, path: Path) -> None:
     columns = min(3, len(shown))
     rows = -(-len(shown) // columns)
     figure, axes = plt.subplots(
@@ -112,40 +195,71 @@ def _write_heatmaps(table: pd.DataFrame, pairs: pd.DataFrame, impls: list[str], 
         layout="constrained",
     )
     for ax, impl in zip(axes.flat, shown, strict=False):
-        plots.plot_speedup_heatmap(table, impl, ax, norm)
+        plots.plot_speedup_heatmap(pairs, impl, ax, norm)
     for ax in axes.flat[len(shown) :]:
         ax.set_visible(False)
+    contours = " and ".join(f"{factor:g}x" for factor in plots.CLAIM_STYLE)
     figure.suptitle(
-        "Where each claim holds: speedup over the double loop (~ = extrapolated, contours at 10x and 300x)", fontsize=12
+        f"Speedup over the double loop, {setting_title} (~ = extrapolated, contours at {contours})", fontsize=12
     )
     figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=axes, shrink=0.8, label="speedup (x)")
     for ax in axes[-1]:  # label_outer hides tick labels of panels above an empty slot: restore them
         ax.xaxis.set_tick_params(labelbottom=True)
-    figure.savefig(run_dir / CHARTS["heatmap"], dpi=110, bbox_inches="tight")
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
-    return CHARTS["heatmap"]
 
 
 # --- report.md ---
 
 
-def render_markdown(run: dict[str, Any], table: pd.DataFrame, charts: dict[str, str]) -> str:
+def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]) -> str:
     """The whole report as markdown."""
     sections = [
         "# Loop vs vectorized logistic regression: benchmark report",
-        _summary(run),
+        _summary(run, found.results),
         "## Environment\n\n" + _environment(run.get("machine_info", {})),
-        "## Do the notes' claims hold here?\n\n" + _verdict(table),
+        "## Do the notes' claims hold here?\n\n" + _verdict(found.verdict),
+        "## Slower with all cores than with one\n\n" + _thread_scaling(found.thread_scaling),
         _charts_section(charts),
-        "## Speedup over the double loop\n\n" + _speedup_table(table),
-        "## Against the memory-bandwidth limit\n\n" + _bandwidth(table),
-        "## Complexity: time against m * n_x\n\n" + _complexity(table),
-        "## Not measured\n\n" + _not_measured(table),
+        "## Speedup over the double loop\n\n" + _speedup_tables(found.speedups),
+        "## Against the memory-bandwidth limit\n\n" + _bandwidth(found),
+        "## Complexity: time against m * n_x\n\n" + _complexity(found.complexity),
+        "## Not measured\n\n" + _not_measured(found.results),
     ]
     return "\n\n".join(sections) + "\n"
 
 
-def _summary(run: dict[str, Any]) -> str:
+def _pass_count(run: dict[str, Any], table: pd.DataFrame) -> int:
+    measured = table.passes[table.status == "measured"]
+    return int(run.get("run", {}).get("passes") or (measured.max() if len(measured) else 0))
+
+
+def _how_measured(run: dict[str, Any], table: pd.DataFrame) -> str:
+    """The summary's line on how times and intervals were computed, true to the run's format."""
+    passes = _pass_count(run, table)
+    if results.is_legacy(run):
+        return (
+            "- how times are computed: this run was written before isolated workers and passes (issue 9): "
+            "every implementation ran in one process as installed, each case in a single pass, and its time is "
+            "the median of its pytest-benchmark rounds. **With one pass there are no intervals, so every "
+            "claim's verdict is undecided**: measure again to decide. "
+            "`~` marks a value extrapolated from smaller sizes, never timed."
+        )
+    text = (
+        "- how times are computed: each implementation runs in its own worker process with fixed thread counts "
+        "(1 thread; parallel implementations also with all cores), set before its libraries load. "
+        f"Each case is measured in R = {passes} interleaved passes; its time is the median over the R passes of "
+        "the per-pass medians of pytest-benchmark rounds (garbage collector off, compilation outside the timing). "
+        "95% intervals come from the paired passes (pass p of every implementation is measured close in time): "
+        "a t-interval on the log ratios of pass medians. `~` marks a value extrapolated from smaller sizes, "
+        "never timed."
+    )
+    if passes < 2:
+        text += " **With one pass there are no intervals, so every claim's verdict is undecided.**"
+    return text
+
+
+def _summary(run: dict[str, Any], table: pd.DataFrame) -> str:
     settings = run.get("run", {})
     commit = run.get("commit_info", {})
     dirty = " (with uncommitted changes)" if commit.get("dirty") else ""
@@ -154,23 +268,28 @@ def _summary(run: dict[str, Any]) -> str:
         f"- commit: `{commit.get('id', 'unknown')}`{dirty}",
         f"- regenerate: `python -m bench run --profile {settings.get('profile', 'default')} --output DIR`; "
         "rebuild this report from the JSON: `python -m bench report DIR`",
-        "- times are medians of pytest-benchmark rounds (garbage collector off, compilation outside the timing); "
-        "intervals pair the quartiles of the rounds; `~` marks a value extrapolated from smaller sizes, never timed.",
+        _how_measured(run, table),
     ]
     if settings.get("interrupted"):
         lines.append("- **this sweep was interrupted**: the report shows the cases it finished")
     return "\n".join(lines)
 
 
+def _threads(count: Any) -> str:
+    return f"{count} thread{'' if count == 1 else 's'}"
+
+
+def _pools(pools: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('prefix') or p.get('user_api')}, "
+        f"{_threads(p.get('num_threads'))})"
+        for p in pools
+    )
+
+
 def _environment(machine: dict[str, Any]) -> str:
     cpu = machine.get("cpu", {})
     packages = machine.get("packages", {})
-    pools = machine.get("threadpools", [])
-    blas = "; ".join(
-        f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('prefix') or p.get('user_api')}, "
-        f"{p.get('num_threads')} threads)"
-        for p in pools
-    )
     env = ", ".join(f"{k}={v}" for k, v in machine.get("environment", {}).items()) or "none set"
     ram = machine.get("ram_bytes")
     rows = [
@@ -181,18 +300,28 @@ def _environment(machine: dict[str, Any]) -> str:
         ("memory", f"{ram / 2**30:.1f} GiB" if ram else "?"),
         ("Python", machine.get("python_version", "?")),
         ("packages", ", ".join(f"{k} {v}" for k, v in packages.items() if v)),
-        ("BLAS and OpenMP thread pools", blas or "?"),
-        ("numba threads", f"{machine.get('numba_threads', '?')} ({machine.get('numba_threading_layer', '?')})"),
-        ("OPENBLAS_*, OMP_*, MKL_*, NUMBA_* environment", env),
     ]
+    settings = machine.get("thread_settings", {})
+    # Since issue 9 each worker reads its pools back (threadpoolctl, numba) per thread setting; the machine's
+    # own threadpools and numba_threads are then those of whichever worker reported the machine: not shown.
+    for threads, read_back in sorted(settings.items(), key=lambda item: int(item[0])):
+        pools = _pools(read_back.get("threadpools", [])) or "none loaded"
+        numba = read_back.get("numba_threads", "?")
+        rows.append((f"workers with {_threads(int(threads))}: pools read back", f"{pools}; numba {_threads(numba)}"))
+    if settings:
+        rows.append(("numba threading layer", str(machine.get("numba_threading_layer", "?"))))
+    else:
+        rows.append(("BLAS and OpenMP thread pools", _pools(machine.get("threadpools", [])) or "?"))
+        rows.append(
+            ("numba threads", f"{machine.get('numba_threads', '?')} ({machine.get('numba_threading_layer', '?')})")
+        )
+    rows.append(("OPENBLAS_*, OMP_*, MKL_*, NUMBA_* environment", env))
     return pd.DataFrame(rows, columns=["what", "value"]).to_markdown(index=False)
 
 
-def _verdict(table: pd.DataFrame) -> str:
-    pairs = analysis.speedups(table)
-    verdict = analysis.claims_verdict(pairs)
+def _verdict(verdict: pd.DataFrame) -> str:
     rows = []
-    for _, row in verdict.iterrows():
+    for row in verdict.itertuples():
         spread = (
             "no measured pairs"
             if row.measured_sizes == 0
@@ -201,31 +330,103 @@ def _verdict(table: pd.DataFrame) -> str:
         rows.append(
             {
                 "claim": row.claim,
+                "setting": SETTING_TITLES[row.setting],
                 "verdict": f"**{row.verdict}**",
                 "measured speedup": spread,
-                "holds (within 2x)": row.holds_at,
-                "exceeded (more than 2x above)": row.exceeded_at,
-                "does not hold (more than 2x below)": row.does_not_hold_at,
+                "holds": row.holds_at,
+                "exceeded": row.exceeded_at,
+                "does not hold": row.does_not_hold_at,
+                "undecided": row.undecided_at,
             }
         )
-    text = pd.DataFrame(rows).to_markdown(index=False)
+    text = (
+        "Per measured size, the claim **holds** where the whole 95% interval of the speedup lies within 2x of "
+        "the claimed factor, is **exceeded** where it lies wholly above, **does not hold** where it lies wholly "
+        "below, and is **undecided** where the interval straddles an edge of that band. "
+        "Vectorization alone (1 thread) compares implementations on one core each; "
+        "as installed (all cores) lets parallel implementations use every core, as a user gets them.\n\n"
+        + pd.DataFrame(rows).to_markdown(index=False)
+    )
     extrapolated = "; ".join(
-        f"{r.impl}: {r.extrapolated_at}" for _, r in verdict.iterrows() if r.extrapolated_at != "nowhere"
+        f"{r.impl} ({r.setting}): {r.extrapolated_at}" for r in verdict.itertuples() if r.extrapolated_at != "nowhere"
     )
     if extrapolated:
         text += f"\n\nNot counted in the verdict (extrapolated): {extrapolated}."
     return text
 
 
+def _interval(value: float, low: float, high: float, suffix: str = "x") -> str:
+    """E.g. '123x [100, 150]'; the bare value where there is no interval."""
+    text = f"{value:.3g}{suffix}"
+    return text if pd.isna(low) else f"{text} [{low:.3g}, {high:.3g}]"
+
+
+def _thread_scaling(scaling: pd.DataFrame) -> str:
+    if scaling.empty:
+        return "This run has no parallel implementation measured both with 1 thread and with all cores."
+    slower = scaling[scaling.slower_with_all_cores]
+    faster = scaling[scaling.ratio_high < 1]
+    lines = [
+        f"Time with all cores over time with 1 thread, per parallel implementation and size, with its 95% "
+        f"interval from the paired passes. Of {len(scaling)} measured pairs, **{len(slower)}** are slower with all "
+        f"cores beyond their interval, {len(faster)} faster beyond it; the others are within their interval of 1."
+    ]
+    if not slower.empty:
+        named = slower.assign(
+            case=[f"{r.label} ({r.kind})" for r in slower.itertuples()],
+            ratio_text=[_interval(r.ratio, r.ratio_low, r.ratio_high) for r in slower.itertuples()],
+        )
+        lines += [
+            "",
+            named[["case", "m", "n_x", "threads", "seconds_one_thread", "seconds_all_cores", "ratio_text"]]
+            .rename(
+                columns={
+                    "case": "slower with all cores",
+                    "seconds_one_thread": "seconds, 1 thread",
+                    "seconds_all_cores": "seconds, all cores",
+                    "ratio_text": "all cores / 1 thread",
+                }
+            )
+            .to_markdown(index=False, floatfmt=".3g"),
+            "",
+            "These are findings about the library on this machine, not noise: the whole interval lies above 1. "
+            "On a machine with few cores the thread pools of OpenBLAS and OpenMP can compete for them "
+            "(OpenBLAS FAQ, 'using OpenBLAS with OpenMP'): a thread left waiting loses a scheduler quantum, "
+            "about 8 ms, per call. A user running these libraries as installed pays it; "
+            "one thread (e.g. OPENBLAS_NUM_THREADS=1) avoids it.",
+        ]
+    cells = scaling[scaling.kind == "step"]
+    if not cells.empty:
+        cells = cells.assign(
+            cell=[
+                f"**{_interval(r.ratio, r.ratio_low, r.ratio_high)}**"
+                if r.slower_with_all_cores
+                else _interval(r.ratio, r.ratio_low, r.ratio_high)
+                for r in cells.itertuples()
+            ]
+        )
+        order = plots.impl_order(cells)
+        pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
+        lines += [
+            "",
+            "All cores / 1 thread, per size (bold: slower beyond the interval):",
+            "",
+            pivot.reset_index().to_markdown(index=False),
+        ]
+    return "\n".join(lines)
+
+
 def _charts_section(charts: dict[str, str]) -> str:
     captions = {
-        "time": "Time per gradient step against m, one panel per n_x.",
-        "speedup": "Speedup over the Python double loop, with the notes' 10x and 300x marked. "
-        "Vertical bars: quartile interval.",
-        "heatmap": "Speedup over m x n_x for each implementation; "
-        "contours at 10x and 300x show where each claim holds.",
-        "bandwidth": "GB of X read per second of step (fastest round), "
-        "against one parallel streaming read of the same X (best of 7).",
+        "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed.",
+        "speedup": "Speedup over the Python double loop, with the notes' claims marked; one row per setting. "
+        "Vertical bars: 95% interval from the paired passes.",
+        "heatmap_1_thread": "Speedup over m x n_x for each implementation with one thread (vectorization alone); "
+        "contours at the claims show where each holds.",
+        "heatmap": "Speedup over m x n_x for each implementation as installed (all cores); "
+        "contours at the claims show where each holds.",
+        "bandwidth": "GB of X read per second of step (fastest round), one row per setting, "
+        "against the fastest streaming read of the same X in that setting.",
         "training": "train() for a fixed number of iterations: the loop over iterations stays in every version.",
     }
     if not charts:
@@ -233,37 +434,59 @@ def _charts_section(charts: dict[str, str]) -> str:
     return "## Charts\n\n" + "\n\n".join(f"![{captions[k]}]({name})\n\n{captions[k]}" for k, name in charts.items())
 
 
-def _speedup_table(table: pd.DataFrame) -> str:
-    pairs = analysis.speedups(table)
-    if pairs.empty:
+def _speedup_tables(pairs: pd.DataFrame) -> str:
+    steps = pairs[(pairs.kind == "step") & (pairs.impl != BASELINE)]
+    if steps.empty:
         return f"No size has both `{BASELINE}` and another implementation timed."
-    cells = pairs.assign(
-        cell=[
-            f"{'~' if e else ''}{s:.3g}x" + ("" if e else f" [{lo:.3g}, {hi:.3g}]")
-            for s, lo, hi, e in zip(
-                pairs.speedup, pairs.speedup_low, pairs.speedup_high, pairs.extrapolated, strict=True
-            )
-        ]
+    parts = []
+    for setting in _settings_in(steps):
+        rows = steps[steps.setting == setting]
+        cells = rows.assign(
+            cell=[
+                f"~{r.speedup:.3g}x" if r.extrapolated else _interval(r.speedup, r.speedup_low, r.speedup_high)
+                for r in rows.itertuples()
+            ],
+            column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
+        )
+        order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
+        pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
+        title = _setting_title(setting, rows)
+        parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + pivot.reset_index().to_markdown(index=False))
+    parts.append("### Training\n\n" + _training_table(pairs))
+    return "\n\n".join(parts)
+
+
+def _training_table(pairs: pd.DataFrame) -> str:
+    train = pairs[pairs.kind == "train"].drop_duplicates(analysis.CASE)
+    if train.empty:
+        return f"No training run of `{BASELINE}` and another implementation timed."
+    table = pd.DataFrame(
+        {
+            "implementation": train.label,
+            "threads": train.threads,
+            "seconds per run": [_interval(r.seconds, r.seconds_low, r.seconds_high, " s") for r in train.itertuples()],
+            "speedup": [_interval(r.speedup, r.speedup_low, r.speedup_high) for r in train.itertuples()],
+        }
     )
-    order = [i for i in plots.impl_order(pairs) if i != BASELINE]
-    pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
-    return pivot.reset_index().to_markdown(index=False)
+    first = train.iloc[0]
+    return f"train() at m = {first.m}, n_x = {first.n_x}:\n\n" + table.to_markdown(index=False)
 
 
-def _bandwidth(table: pd.DataFrame) -> str:
-    fastest = analysis.fastest_at_largest(table)
+def _bandwidth(found: Analysis) -> str:
+    fastest = found.fastest
     if fastest is None:
         return "No measured step has a streaming-read reference."
-    limits = analysis.read_limit(table)
+    limits = found.read_limit[found.read_limit.setting == ALL_CORES]
     largest = limits[(limits.m == fastest.m) & (limits.n_x == fastest.n_x)].sort_values("read_multiple")
     lines = [
         f"At the largest X measured (m = {fastest.m}, n_x = {fastest.n_x}, {fastest.bytes_x / 1e6:.0f} MB), "
-        f"one parallel streaming read takes {fastest.read_s * 1e3:.3g} ms ({fastest.read_gbytes_per_s:.3g} GB/s). "
-        f"The fastest step, **{fastest.label}**, takes {fastest.min_s * 1e3:.3g} ms at best "
-        f"(median {fastest.seconds * 1e3:.3g} ms): **{fastest.read_multiple:.2f}x** the time of reading X once "
-        "(best round against best read).",
+        f"as installed: one streaming read of X with {_threads(fastest.threads)} takes {fastest.read_s * 1e3:.3g} ms "
+        f"({fastest.read_gbytes_per_s:.3g} GB/s). The fastest step, **{fastest.label}**, takes "
+        f"{fastest.min_s * 1e3:.3g} ms at best (median {fastest.seconds * 1e3:.3g} ms): "
+        f"**{fastest.read_multiple:.2f}x** the time of reading X once (best round against its worker's best read, "
+        "same threads).",
         "",
-        largest[["label", "min_s", "seconds", "best_gbytes_per_s", "read_multiple"]]
+        largest[["label", "threads", "min_s", "seconds", "best_gbytes_per_s", "read_multiple"]]
         .rename(
             columns={
                 "label": "implementation",
@@ -278,14 +501,13 @@ def _bandwidth(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _complexity(table: pd.DataFrame) -> str:
-    fit = analysis.complexity_fit(table)
+def _complexity(fit: pd.DataFrame) -> str:
     if fit.empty:
         return "No measured steps."
     note = (
-        "Least squares of log(time) on log(m * n_x) over measured cases: exponent 1 is linear in the work; "
-        "below 1, fixed per-call or per-example overheads still matter over the measured range. "
-        "ns per element is at the largest measured size."
+        "Least squares of log(time) on log(m * n_x) over measured cases, per implementation and thread count: "
+        "exponent 1 is linear in the work; below 1, fixed per-call or per-example overheads still matter over "
+        "the measured range. ns per element is at the largest measured size."
     )
     return note + "\n\n" + fit.to_markdown(index=False, floatfmt=".3g")
 
@@ -294,6 +516,6 @@ def _not_measured(table: pd.DataFrame) -> str:
     skipped = table[table.status != "measured"]
     if skipped.empty:
         return "Every case was measured."
-    return skipped[["kind", "impl", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
+    return skipped[["kind", "impl", "threads", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
         index=False, floatfmt=".3g"
     )

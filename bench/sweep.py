@@ -1,253 +1,142 @@
-"""The pytest plugin behind `python -m bench run`: what to measure, and the bookkeeping around it.
+"""The pytest plugin inside a worker: parametrizes the suite with the worker's cases and reports each one.
 
-The suite (bench/suite/) only calls `benchmark(impl.step, *problem)`; this
-plugin parametrizes it over sizes x implementations, prepares each case
-outside the timed region (data, memory guard, budget, compilation, agreement
-check), journals each finished case, shows progress, and writes the run's
-pytest-benchmark JSON at the end.
+The suite (bench/suite/) only calls `benchmark(impl.step, *problem)`. This
+plugin gives it the cases the manager asked for, prepares each outside the
+timed region (`bench.prepare`), and sends one record per case to the
+manager: measured (pytest-benchmark's stats, per-round times included) or
+not measured, with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from importlib import metadata
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import numba
 import pytest
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from bench import journal
-from bench.bandwidth import streaming_read
-from bench.budget import UNTIMED_CALLS, Predictor
 from bench.machine import machine_info as our_machine_info
-from bench.problems import PreparedSize, memory_refusal, prepare_size
-from bench.profiles import Grid
-from impls import IMPLEMENTATIONS, Implementation, relative_error
+from bench.plan import STEP, TEST_NAMES, TRAIN, CaseSpec
+from bench.prepare import CasePreparer, NotMeasured, PreparedCase, case_info
 
-AGREEMENT_RTOL = 1e-9
-STEP_TEST = "test_step"
-TRAIN_TEST = "test_train"
+Emit = Callable[[dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
-class SweepSettings:
-    """Everything a run was asked to do; stored in the JSON as `run`."""
+class WorkerPlugin:
+    """Registered with `pytest.main(plugins=[...])` by `bench.worker`."""
 
-    profile: str
-    grid: Grid
-    impls: tuple[str, ...]
-    output: Path
-    resume: bool
-
-
-@dataclass(frozen=True)
-class Case:
-    """One prepared case: the inputs to time and what to record about them."""
-
-    impl: Implementation
-    size: PreparedSize
-    extra_info: dict[str, Any]
-
-
-def case_id(impl: str, m: int, n_x: int) -> str:
-    return f"{impl}-m={m}-n_x={n_x}"
-
-
-class SweepPlugin:
-    """Registered with `pytest.main(plugins=[...])` by `bench.runner.run_sweep`."""
-
-    def __init__(self, settings: SweepSettings, console: Console) -> None:
-        self.settings = settings
-        self.console = console
-        self.predictor = Predictor()
-        self._size: PreparedSize | None = None
-        self._read_s = float("nan")  # streaming-read time of the current size's X
-        self._progress: Progress | None = None
-        self._task: Any = None
-        self.resumed_all = False
-        self._done = journal.latest_cases(journal.read(settings.output)) if settings.resume else {}
-        for case in self._done.values():  # a resumed run predicts from what it measured before
-            if case.get("stats") is not None and "m" in case["params"]:
-                p = case["params"]
-                self.predictor.record(p["impl"], p["m"], p["n_x"], case["stats"]["median"])
-
-    # --- what to run ---
+    def __init__(
+        self,
+        cases: list[CaseSpec],
+        preparer: CasePreparer,
+        iterations: int,
+        emit: Emit,
+        pools: dict[str, int],
+        want_machine_info: bool,
+    ) -> None:
+        self.cases = {case.id: case for case in cases}
+        self.pools = pools  # the thread pools' sizes as read back in this worker, recorded with every case
+        self.want_machine_info = want_machine_info
+        self.preparer = preparer
+        self.iterations = iterations
+        self.emit = emit
+        self.machine_info: dict[str, Any] = {}
+        self._current: CaseSpec | None = None  # started, no record sent yet
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        impls = self.settings.impls
-        if metafunc.function.__name__ == STEP_TEST:
-            cases = [(impl, m, n_x) for m, n_x in self.settings.grid.sizes() for impl in impls]
-            metafunc.parametrize(("impl", "m", "n_x"), cases, ids=[case_id(*c) for c in cases])
-        elif metafunc.function.__name__ == TRAIN_TEST:
-            metafunc.parametrize("impl", impls)
-
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        keep = [item for item in items if (item.originalname, item.callspec.id) not in self._done]  # type: ignore[attr-defined]
-        if len(keep) < len(items):
-            config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-            self.console.print(f"resuming: {len(items) - len(keep)} cases already done, {len(keep)} to go")
-        items[:] = keep
-        self.resumed_all = bool(self._done) and not keep
+        for kind, names in ((STEP, ("impl", "threads", "m", "n_x")), (TRAIN, ("impl", "threads"))):
+            if metafunc.function.__name__ == TEST_NAMES[kind]:
+                cases = [case for case in self.cases.values() if case.kind == kind]
+                values = [tuple(getattr(case, name) for name in names) for case in cases]
+                metafunc.parametrize(names, values, ids=[case.id for case in cases])
 
     @pytest.fixture
-    def sweep(self) -> SweepPlugin:
+    def sweep(self) -> WorkerPlugin:
         return self
 
-    # --- preparing a case, outside the timed region ---
+    # --- called by the suite ---
 
-    def size(self, m: int, n_x: int) -> PreparedSize:
-        """The problem at (m, n_x); one size is kept at a time, so memory holds one X."""
-        if self._size is None or (self._size.m, self._size.n_x) != (m, n_x):
-            self._size = None  # free the previous X before allocating the next
-            refusal = memory_refusal(m, n_x)
-            if refusal:
-                raise MemoryError(refusal)
-            self._size = prepare_size(m, n_x)
-            reading = streaming_read(self._size.problem.X)
-            journal.append(
-                self.settings.output,
-                {"kind": "bandwidth", "reading": {"m": m, "n_x": n_x, **reading._asdict()}},
-            )
-            self._read_s = reading.seconds
-        return self._size
-
-    def start_case(self, node: pytest.Item, impl_name: str, m: int, n_x: int) -> Case:
-        """Prepare a case, or record why it is not measured and skip (or fail) it."""
-        impl = IMPLEMENTATIONS[impl_name]
-        extra: dict[str, Any] = {
-            "impl": impl_name,
-            "label": impl.label,
-            "m": m,
-            "n_x": n_x,
-            "bytes_x": 8 * m * n_x,
-        }
-        predicted = self.predictor.predict(impl_name, m, n_x)
-        self._skip_if_over_budget(node, extra, predicted, self.settings.grid.min_rounds + UNTIMED_CALLS)
+    def start_step(self, node: pytest.Item) -> PreparedCase:
+        """Prepare a step case, or send why it is not measured and skip (or fail) it."""
+        case = self._start(node)
         try:
-            size = self.size(m, n_x)
-        except MemoryError as refusal:
-            self._skip(node, extra | {"status": "refused", "reason": str(refusal)})
-        impl.warmup()  # compile before anything is timed
-        error = relative_error(impl.step(*size.problem), size.reference, size.problem)
-        extra |= {"agreement_error": error, "compiled": impl.compiled, "peer": impl.peer}
-        if not error <= AGREEMENT_RTOL:
-            reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {AGREEMENT_RTOL:g}"
-            self._record_unmeasured(node, extra | {"status": "disagrees", "reason": reason})
-            pytest.fail(reason)
-        extra |= {"status": "measured", "read_s": self._read_s, "numba_threads": numba.get_num_threads()}
-        return Case(impl, size, extra)
+            prepared = self.preparer.step_case(case)
+        except NotMeasured as not_measured:
+            self._not_measured(node, case, not_measured)
+        prepared.extra_info.update(case_info(case, self.iterations), status="measured")
+        return prepared
 
-    def start_train(self, node: pytest.Item, impl_name: str) -> tuple[Any, Any, dict[str, Any]]:
+    def start_train(self, node: pytest.Item) -> tuple[Any, Any, dict[str, Any]]:
         """X, Y and what to record for the training benchmark, or skip it when over budget."""
-        grid = self.settings.grid
-        m, n_x = grid.train_size
-        label = IMPLEMENTATIONS[impl_name].label
-        extra: dict[str, Any] = {"impl": impl_name, "label": label, "train_m": m, "train_n_x": n_x}
-        extra["iterations"] = grid.train_iterations
-        predicted = self.predictor.predict(impl_name, m, n_x)
-        if predicted is not None:
-            predicted *= grid.train_iterations
-        self._skip_if_over_budget(node, extra, predicted, grid.min_rounds + UNTIMED_CALLS - 1)
-        IMPLEMENTATIONS[impl_name].warmup()
-        X, Y, _, _ = self.size(m, n_x).problem
-        return X, Y, extra
+        case = self._start(node)
+        try:
+            self.preparer.check_budget(case.impl, case.m, case.n_x, repeat=self.iterations)
+            X, Y, _, _ = self.preparer.size(case.m, case.n_x).problem
+        except NotMeasured as not_measured:
+            self._not_measured(node, case, not_measured)
+        return X, Y, case_info(case, self.iterations) | {"status": "measured"}
 
-    def _skip_if_over_budget(
-        self, node: pytest.Item, extra: dict[str, Any], predicted: float | None, calls: int
-    ) -> None:
-        budget = self.settings.grid.budget_s
-        if predicted is not None and predicted * calls > budget:
-            reason = f"predicted {predicted:.3g} s per call x {calls} calls > budget {budget:g} s"
-            self._skip(node, extra | {"status": "extrapolated", "predicted_s": predicted, "reason": reason})
+    def finish(self, benchmark: Any) -> None:
+        """Add the achieved bandwidth, teach the predictor, send the case."""
+        case, median = self._current, benchmark.stats.stats.median
+        assert case is not None, "finish without start"
+        if case.kind == STEP:
+            benchmark.extra_info["gbytes_per_s"] = benchmark.extra_info["bytes_x"] / median / 1e9
+        self.preparer.record(case, median)
+        self._send(benchmark.stats.as_dict(include_data=True))
 
-    def _record_unmeasured(self, node: pytest.Item, extra: dict[str, Any]) -> None:
+    # --- records ---
+
+    def _start(self, node: pytest.Item) -> CaseSpec:
+        self._current = self.cases[node.callspec.id]  # type: ignore[attr-defined]
+        self.emit({"event": "start", "case": self._current.id})
+        return self._current
+
+    def _send(self, benchmark: dict[str, Any]) -> None:
+        benchmark["extra_info"]["pools"] = self.pools
+        self.emit({"event": "case", "benchmark": benchmark})
+        self._current = None
+
+    def _not_measured(self, node: pytest.Item, case: CaseSpec, not_measured: NotMeasured) -> None:
+        extra = case_info(case, self.iterations) | not_measured.extra
+        self._send_unmeasured(node, extra | {"status": not_measured.status, "reason": not_measured.reason})
+        if not_measured.status == "disagrees":
+            pytest.fail(not_measured.reason)
+        pytest.skip(f"{not_measured.status}: {not_measured.reason}")
+
+    def _send_unmeasured(self, node: pytest.Item, extra: dict[str, Any]) -> None:
         callspec = node.callspec  # type: ignore[attr-defined]
-        record = {
-            "group": None,
-            "name": node.name,
-            "fullname": node.nodeid,
-            "params": callspec.params,
-            "param": callspec.id,
-            "extra_info": extra,
-            "stats": None,
-        }
-        journal.append(self.settings.output, {"kind": "case", "benchmark": record})
-
-    def _skip(self, node: pytest.Item, extra: dict[str, Any]) -> None:
-        self._record_unmeasured(node, extra)
-        pytest.skip(f"{extra['status']}: {extra['reason']}")
-
-    # --- after a case ---
-
-    def finish_case(self, benchmark: Any) -> None:
-        """Add the achieved bandwidth, teach the predictor, journal the case."""
-        stats = benchmark.stats.stats
-        info = benchmark.extra_info
-        if "m" in info:
-            info["gbytes_per_s"] = info["bytes_x"] / stats.median / 1e9
-            self.predictor.record(info["impl"], info["m"], info["n_x"], stats.median)
-        record = benchmark.stats.as_dict(include_data=True)
-        journal.append(self.settings.output, {"kind": "case", "benchmark": record})
-
-    # --- progress and the end of the run ---
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("elapsed"),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=False,
+        self._send(
+            {
+                "group": None,
+                "name": node.name,
+                "fullname": node.nodeid,
+                "params": callspec.params,
+                "param": callspec.id,
+                "extra_info": extra,
+                "stats": None,
+            }
         )
-        self._progress.start()
-        self._task = self._progress.add_task("starting", total=len(session.items))
 
-    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, description=nodeid.split("[")[-1].rstrip("]"))
+    # --- pytest hooks ---
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        case = report.nodeid.split("[")[-1].rstrip("]")
-        if report.failed:
-            self.console.print(f"[red]FAILED[/] {case} ({report.when})\n{report.longreprtext}")
-        elif report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            self.console.print(f"[yellow]not measured[/] {case}: {reason.removeprefix('Skipped: ')}")
-        if report.when == "teardown" and self._progress is not None:
-            self._progress.advance(self._task)
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.console.print(f"[red]could not collect the suite[/]\n{report.longreprtext}")
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        """A case that raised (a bug, an overflow warning) is sent as failed, with the error."""
+        if (
+            call.excinfo is not None
+            and self._current is not None
+            and not call.excinfo.errisinstance(pytest.skip.Exception)
+        ):
+            extra = case_info(self._current, self.iterations)
+            reason = f"{call.excinfo.typename}: {call.excinfo.value}"
+            self._send_unmeasured(item, extra | {"status": "failed", "reason": reason})
 
     def pytest_benchmark_update_machine_info(self, config: pytest.Config, machine_info: dict[str, Any]) -> None:
         machine_info.update(our_machine_info())
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        if not self.want_machine_info:  # it takes a second (cpuinfo): one worker per run is enough
+            return
         config = session.config
         machine = config.hook.pytest_benchmark_generate_machine_info(config=config)
         config.hook.pytest_benchmark_update_machine_info(config=config, machine_info=machine)
-        commit = config.hook.pytest_benchmark_generate_commit_info(config=config)
-        config.hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit)
-        run = asdict(self.settings) | {"output": str(self.settings.output)}
-        journal.write_benchmark_json(self.settings.output, machine, commit, run, pytest_benchmark_version())
-
-
-def pytest_benchmark_version() -> str:
-    return metadata.version("pytest-benchmark")
+        self.machine_info = machine

@@ -68,6 +68,7 @@ class Implementation:
     step: StepFunction
     compiled: bool = False
     peer: bool = False
+    parallel: bool = False  # one step can use several threads (BLAS, OpenMP, prange): measured per thread count
     warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
 
 

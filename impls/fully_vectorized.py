@@ -28,5 +28,6 @@ IMPL = register(
         description="no explicit loop: numpy/BLAS over examples and features",
         loops_removed=2,
         step=step,
+        parallel=True,  # BLAS matrix-vector products
     )
 )

@@ -105,6 +105,7 @@ IMPL = register(
         loops_removed=2,
         step=step,
         compiled=True,
+        parallel=True,  # prange over runs of blocks
         warmup=lambda: compile_with_tiny_problem(step),
     )
 )

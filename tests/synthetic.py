@@ -1,8 +1,11 @@
-"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes."""
+"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes (/work/notes/FORMAT.md)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+PARALLEL = {"fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares them
 
 
 def measured_case(
@@ -15,41 +18,82 @@ def measured_case(
     rounds: int = 15,
     read_s: float | None = None,
     seed: int = 0,
+    threads: int = 1,
+    passes: int = 3,
+    pass_spread: float = 0.0,
+    pass_factors: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """A measured step whose rounds scatter by `spread` (relative) around `seconds`."""
-    rng = np.random.default_rng([seed, m, n_x, len(impl)])
+    """A measured step whose rounds scatter by `spread` (relative) around `seconds`, split into `passes` passes.
+
+    Pass p's rounds are scaled by pass_factors[p] when given, else by
+    1 + pass_spread * (a standard normal draw): the drift between passes.
+    """
+    rng = np.random.default_rng([seed, m, n_x, len(impl)] + ([threads] if threads != 1 else []))
     data = seconds * (1 + spread * rng.standard_normal(rounds))
-    return _case(
-        impl,
-        f"test_step[{impl}-m={m}-n_x={n_x}]",
-        {
-            "m": m,
-            "n_x": n_x,
-            "bytes_x": 8 * m * n_x,
-            "status": "measured",
-            "gbytes_per_s": 8 * m * n_x / float(np.median(data)) / 1e9,
-            "read_s": read_s if read_s is not None else seconds / 2,
-            "agreement_error": 1e-16,
-        },
-        data,
-    )
+    factors = _pass_factors(rng, passes, pass_spread, pass_factors)
+    per_pass = [chunk * factor for chunk, factor in zip(np.array_split(data, len(factors)), factors, strict=True)]
+    read = read_s if read_s is not None else seconds / 2
+    info = {
+        "kind": "step",
+        "m": m,
+        "n_x": n_x,
+        "bytes_x": 8 * m * n_x,
+        "status": "measured",
+        "read_s": read,
+        "agreement_error": 1e-16,
+    }
+    case = _case(impl, f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}]", info, per_pass, threads, read)
+    case["extra_info"]["gbytes_per_s"] = 8 * m * n_x / float(np.median([np.median(p) for p in per_pass])) / 1e9
+    return case
 
 
-def train_case(impl: str, seconds: float, costs: list[float]) -> dict[str, Any]:
-    return _case(
-        impl,
-        f"test_train[{impl}]",
-        {"train_m": 100, "train_n_x": 10, "iterations": len(costs), "costs": costs, "status": "measured"},
-        seconds * np.ones(5),
-    )
+def _pass_factors(
+    rng: np.random.Generator, passes: int, pass_spread: float, pass_factors: Sequence[float] | None
+) -> list[float]:
+    if pass_factors is not None:
+        return list(pass_factors)
+    return list(1 + pass_spread * rng.standard_normal(passes))
+
+
+def train_case(
+    impl: str,
+    seconds: float,
+    costs: list[float],
+    *,
+    threads: int = 1,
+    passes: int = 3,
+    pass_factors: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """A measured training run of len(costs) iterations, 2 rounds per pass, every round `seconds` times its pass factor."""
+    factors = list(pass_factors) if pass_factors is not None else [1.0] * passes
+    info = {
+        "kind": "train",
+        "train_m": 100,
+        "train_n_x": 10,
+        "iterations": len(costs),
+        "costs": costs,
+        "status": "measured",
+    }
+    per_pass = [seconds * factor * np.ones(2) for factor in factors]
+    return _case(impl, f"test_train[{impl}-threads={threads}]", info, per_pass, threads, None)
 
 
 def skipped_case(
-    impl: str, m: int, n_x: int, status: str = "extrapolated", predicted_s: float | None = None
+    impl: str,
+    m: int,
+    n_x: int,
+    status: str = "extrapolated",
+    predicted_s: float | None = None,
+    *,
+    threads: int = 1,
 ) -> dict[str, Any]:
     info = {
+        "kind": "step",
         "impl": impl,
-        "label": impl,
+        "label": impl.replace("_", " "),
+        "threads": threads,
+        "dtype": "float64",
+        "parallel": impl in PARALLEL,
         "m": m,
         "n_x": n_x,
         "bytes_x": 8 * m * n_x,
@@ -60,46 +104,80 @@ def skipped_case(
         info["predicted_s"] = predicted_s
     return {
         "group": None,
-        "name": f"test_step[{impl}-m={m}-n_x={n_x}]",
+        "name": f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}]",
         "params": {},
-        "param": f"{impl}-m={m}-n_x={n_x}",
+        "param": f"{impl}-threads={threads}-m={m}-n_x={n_x}",
         "extra_info": info,
         "stats": None,
     }
 
 
-def _case(impl: str, name: str, info: dict[str, Any], data: np.ndarray) -> dict[str, Any]:
+def _summary(data: np.ndarray) -> dict[str, float]:
     q1, median, q3 = np.percentile(data, [25, 50, 75])
+    return {"min": float(data.min()), "median": float(median), "q1": float(q1), "q3": float(q3)}
+
+
+def _case(
+    impl: str,
+    name: str,
+    info: dict[str, Any],
+    per_pass: list[np.ndarray],
+    threads: int,
+    read_s: float | None,
+) -> dict[str, Any]:
+    """A measured record: pooled stats over every pass's rounds, and each pass's summary in extra_info.passes."""
+    data = np.concatenate(per_pass)
+    pooled = _summary(data)
     stats = {
-        "min": data.min(),
-        "max": data.max(),
-        "mean": data.mean(),
-        "stddev": data.std(ddof=1),
-        "median": median,
-        "iqr": q3 - q1,
-        "q1": q1,
-        "q3": q3,
+        **pooled,
+        "max": float(data.max()),
+        "mean": float(data.mean()),
+        "stddev": float(data.std(ddof=1)),
+        "iqr": pooled["q3"] - pooled["q1"],
         "rounds": len(data),
         "data": data.tolist(),
     }
+    passes = [
+        {"pass": p, **_summary(rounds), "rounds": len(rounds), "read_s": read_s}
+        for p, rounds in enumerate(per_pass, start=1)
+    ]
     return {
         "group": "g",
         "name": name,
         "param": name.split("[")[1].rstrip("]"),
-        "params": {"impl": impl},
-        "extra_info": {"impl": impl, "label": impl.replace("_", " "), **info},
-        "stats": {k: float(v) if k != "data" else v for k, v in stats.items()},
+        "params": {"impl": impl, "threads": threads},
+        "extra_info": {
+            "impl": impl,
+            "label": impl.replace("_", " "),
+            "threads": threads,
+            "dtype": "float64",
+            "parallel": impl in PARALLEL,
+            "passes": passes,
+            **info,
+        },
+        "stats": stats,
     }
 
 
-def run_of(cases: list[dict[str, Any]]) -> dict[str, Any]:
+def run_of(cases: list[dict[str, Any]], *, all_cores: int = 2) -> dict[str, Any]:
     """A whole run: measured cases become `benchmarks`, the rest `skipped`."""
+    threads = sorted({c["extra_info"].get("threads", 1) for c in cases}) or [1]
+    passes = max((len(c["extra_info"].get("passes", [])) for c in cases), default=0)
     return {
         "machine_info": {
             "cpu": {"brand_raw": "Test CPU"},
             "logical_cores": 2,
             "packages": {"numpy": "2.0"},
             "environment": {"OPENBLAS_CORETYPE": "Haswell"},
+            "thread_settings": {
+                str(t): {
+                    "threadpools": [
+                        {"internal_api": "openblas", "version": "0.3", "prefix": "libopenblas", "num_threads": t}
+                    ],
+                    "numba_threads": t,
+                }
+                for t in threads
+            },
         },
         "commit_info": {"id": "abc123", "dirty": False},
         "datetime": "2026-11-25T00:00:00",
@@ -107,6 +185,23 @@ def run_of(cases: list[dict[str, Any]]) -> dict[str, Any]:
         "benchmarks": [c for c in cases if c["stats"] is not None],
         "skipped": [c for c in cases if c["stats"] is None],
         "bandwidth": [],
+        "run": {"profile": "test", "passes": passes, "threads": threads, "all_cores": all_cores},
+    }
+
+
+def old_format(run: dict[str, Any], numba_threads: int = 2) -> dict[str, Any]:
+    """The same run as written before issue 9: no kind, threads, dtype, parallel or passes; one pass per case."""
+    dropped = {"kind", "threads", "dtype", "parallel", "passes"}
+    cases = [
+        {**case, "extra_info": {k: v for k, v in case["extra_info"].items() if k not in dropped}}
+        for case in run["benchmarks"] + run["skipped"]
+    ]
+    return {
+        **run,
+        "machine_info": {k: v for k, v in run["machine_info"].items() if k != "thread_settings"}
+        | {"numba_threads": numba_threads, "threadpools": [{"internal_api": "openblas", "num_threads": 2}]},
+        "benchmarks": [c for c in cases if c["stats"] is not None],
+        "skipped": [c for c in cases if c["stats"] is None],
         "run": {"profile": "test"},
     }
 

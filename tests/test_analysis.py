@@ -1,57 +1,183 @@
-"""The analysis, on synthetic runs with known times."""
+"""The analysis, on synthetic runs with known times and known passes."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bench import analysis
-from bench.results import tidy
-from tests.synthetic import claim_grid, measured_case, run_of, skipped_case
+from bench.results import pass_rounds, pass_times, round_times, tidy
+from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case
 
 
-def table(cases: list) -> pd.DataFrame:
-    return tidy(run_of(cases))
+def table(cases: list, **run_options) -> pd.DataFrame:
+    return tidy(run_of(cases, **run_options))
+
+
+def speedups(cases: list, **run_options) -> pd.DataFrame:
+    run = run_of(cases, **run_options)
+    return analysis.speedups(tidy(run), pass_times(run))
+
+
+def one(frame: pd.DataFrame, **where) -> pd.Series:
+    """The single row matching every column == value in `where`."""
+    rows = frame[np.logical_and.reduce([frame[k] == v for k, v in where.items()])]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+# --- the interval ---
+
+
+def test_log_t_interval_has_the_textbook_answer() -> None:
+    low, high = analysis.log_t_interval([0.0, 0.1, 0.2])
+    half_width = 4.3027 * 0.1 / np.sqrt(3)  # t_{0.975, 2} = 4.3027; sd = 0.1
+    assert (low, high) == pytest.approx((np.exp(0.1 - half_width), np.exp(0.1 + half_width)), rel=1e-4)
+
+
+def test_log_t_interval_needs_two_values() -> None:
+    assert np.isnan(analysis.log_t_interval([0.3])).all()
+    assert np.isnan(analysis.log_t_interval([])).all()
+    assert analysis.log_t_interval([0.5, 0.5]) == pytest.approx((np.exp(0.5), np.exp(0.5)))
+
+
+def test_speedup_interval_comes_from_the_paired_passes() -> None:
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, spread=0.0, pass_factors=[1.0, 1.1, 1.2]),
+        measured_case("fully_vectorized", 100, 10, 0.01, spread=0.0, pass_factors=[1.0, 1.0, 1.0]),
+    ]
+    row = one(speedups(cases), impl="fully_vectorized", setting="1 thread")
+    low, high = analysis.log_t_interval(np.log([100.0, 110.0, 120.0]))
+    assert row.speedup == pytest.approx(110.0)  # median over passes, divided
+    assert (row.speedup_low, row.speedup_high) == pytest.approx((low, high))
+
+
+def test_drift_shared_by_a_pass_cancels_in_the_speedup() -> None:
+    # Both implementations slow down together in pass 3: a paired ratio does not move.
+    drift = [1.0, 1.0, 1.5]
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, spread=0.0, pass_factors=drift),
+        measured_case("fully_vectorized", 100, 10, 0.01, spread=0.0, pass_factors=drift),
+    ]
+    row = one(speedups(cases), impl="fully_vectorized", setting="1 thread")
+    assert (row.speedup_low, row.speedup, row.speedup_high) == pytest.approx((100.0, 100.0, 100.0))
+
+
+def test_the_interval_is_widened_to_hold_the_median() -> None:
+    # Pass medians 1, 1, 4: their geometric mean's interval sits above the median, 1, unless widened.
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, spread=0.0, pass_factors=[1.0, 1.0, 4.0]),
+        measured_case("features_vectorized", 100, 10, 1.0, spread=0.0, pass_factors=[1.0, 1.0, 1.0]),
+    ]
+    row = one(speedups(cases), impl="features_vectorized", setting="1 thread")
+    assert row.speedup == pytest.approx(1.0)
+    assert row.speedup_low <= row.speedup <= row.speedup_high
+
+
+def test_passes_pair_by_their_number_not_their_position() -> None:
+    # The implementation's pass 1 failed: its passes are 2 and 3, paired with the baseline's 2 and 3.
+    base = measured_case("double_loop", 100, 10, 1.0, spread=0.0, pass_factors=[5.0, 1.0, 1.2])
+    impl = measured_case("fully_vectorized", 100, 10, 0.01, spread=0.0, passes=2, pass_factors=[1.0, 1.0])
+    for number, summary in zip((2, 3), impl["extra_info"]["passes"], strict=True):
+        summary["pass"] = number
+    row = one(speedups([base, impl]), impl="fully_vectorized", setting="1 thread")
+    assert (row.speedup_low, row.speedup_high) == pytest.approx(analysis.log_t_interval(np.log([100.0, 120.0])))
+
+
+def test_fewer_than_two_common_passes_give_no_interval() -> None:
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, pass_spread=0.05),
+        measured_case("fully_vectorized", 100, 10, 0.01, passes=1),
+    ]
+    row = one(speedups(cases), impl="fully_vectorized", setting="1 thread")
+    assert np.isnan(row.speedup_low) and np.isnan(row.speedup_high) and row.verdict == "undecided"
+
+
+def test_one_pass_gives_no_interval_and_no_decided_verdict() -> None:
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, passes=1),
+        measured_case("fully_vectorized", 100, 10, 1 / 300, passes=1),
+    ]
+    row = one(speedups(cases), impl="fully_vectorized", setting="1 thread")
+    assert np.isnan(row.speedup_low) and np.isnan(row.speedup_high)
+    assert row.verdict == "undecided"
+
+
+def test_time_interval_uses_the_pass_medians() -> None:
+    results = table([measured_case("numba_loop", 100, 10, 1.0, spread=0.0, rounds=5, passes=2, pass_factors=[1, 3])])
+    row = results.iloc[0]
+    # Rounds 1, 1, 1 (pass 1) and 3, 3 (pass 2): pooled median 1, median of the pass medians 2.
+    assert row.median_s == pytest.approx(1.0)
+    assert row.seconds == pytest.approx(2.0)
+    assert (row.seconds_low, row.seconds_high) == pytest.approx(analysis.log_t_interval(np.log([1.0, 3.0])))
+    assert row.passes == 2 and row.min_s == pytest.approx(1.0)
+
+
+# --- verdicts ---
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "band", "expected"),
+    [
+        (6.0, 18.0, (5, 20), "holds"),
+        (5.0, 20.0, (5, 20), "holds"),
+        (4.0, 8.0, (5, 20), "undecided"),  # straddles 5x
+        (15.0, 25.0, (5, 20), "undecided"),  # straddles 20x
+        (21.0, 30.0, (5, 20), "exceeded"),
+        (1.0, 4.9, (5, 20), "does not hold"),
+        (140.0, 200.0, (150, 600), "undecided"),
+        (500.0, 700.0, (150, 600), "undecided"),
+        (160.0, 590.0, (150, 600), "holds"),
+        (700.0, 900.0, (150, 600), "exceeded"),
+        (np.nan, np.nan, (150, 600), "undecided"),
+    ],
+)
+def test_cell_verdict_at_the_band_edges(low: float, high: float, band: tuple, expected: str) -> None:
+    assert analysis.cell_verdict(low, high, band) == expected
+
+
+def test_a_speedup_straddling_an_edge_is_undecided_and_counted() -> None:
+    # features_vectorized: ratios 4, 5, 6.5 per pass (straddles 5x) at n_x=10; a tight 10x at n_x=100.
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, spread=0.0, pass_factors=[4.0, 5.0, 6.5]),
+        measured_case("features_vectorized", 100, 10, 1.0, spread=0.0, pass_factors=[1.0, 1.0, 1.0]),
+        measured_case("double_loop", 100, 100, 1.0, spread=0.0),
+        measured_case("features_vectorized", 100, 100, 0.1, spread=0.0),
+    ]
+    pairs = speedups(cases)
+    assert one(pairs, impl="features_vectorized", n_x=10, setting="1 thread").verdict == "undecided"
+    assert one(pairs, impl="features_vectorized", n_x=100, setting="1 thread").verdict == "holds"
+    verdict = analysis.claims_verdict(pairs).set_index(["impl", "setting"]).loc[("features_vectorized", "1 thread")]
+    assert (verdict.holds, verdict.undecided, verdict.measured_sizes) == (1, 1, 2)
+    assert (
+        verdict.verdict == "holds at 1, is exceeded at 0, does not hold at 0 and is undecided at 1 of 2 measured sizes"
+    )
+    assert verdict.undecided_at == "n_x=10: m=1e2 (1 size)"
 
 
 def test_known_times_give_known_speedups() -> None:
-    pairs = analysis.speedups(table(claim_grid(10.0, 300.0, [(100, 10), (1000, 10)])))
-    fully = pairs[pairs.impl == "fully_vectorized"]
+    pairs = speedups(claim_grid(10.0, 300.0, [(100, 10), (1000, 10)]))
+    fully = pairs[(pairs.impl == "fully_vectorized") & (pairs.setting == "1 thread")]
     assert fully.speedup.to_numpy() == pytest.approx([300.0, 300.0])
     assert (pairs[pairs.impl == "double_loop"].speedup == 1.0).all()
     assert not pairs.extrapolated.any()
-
-
-def test_speedup_interval_pairs_the_quartiles() -> None:
-    cases = [
-        measured_case("double_loop", 100, 10, 1.0, spread=0.1),
-        measured_case("fully_vectorized", 100, 10, 0.01, spread=0.1),
-    ]
-    row = analysis.speedups(table(cases)).query("impl == 'fully_vectorized'").iloc[0]
-    assert row.speedup_low < row.speedup < row.speedup_high
-    assert row.speedup == pytest.approx(100.0, rel=0.15)
+    assert set(pairs.verdict[pairs.impl == "double_loop"]) == {""}  # no claim on the baseline
 
 
 def test_claims_hold_where_the_speedups_are_near_the_claims() -> None:
-    verdict = analysis.claims_verdict(analysis.speedups(table(claim_grid(12.0, 280.0, [(100, 10), (1000, 100)]))))
-    assert list(verdict.verdict) == ["holds everywhere measured", "holds everywhere measured"]
-    assert verdict.speedup_min.to_numpy() == pytest.approx([12.0, 280.0])
+    verdict = analysis.claims_verdict(speedups(claim_grid(12.0, 280.0, [(100, 10), (1000, 100)])))
+    assert list(verdict.setting) == ["1 thread", "all cores"] * 2
+    assert set(verdict.verdict) == {"holds everywhere measured"}
+    assert verdict.speedup_min.to_numpy() == pytest.approx([12.0, 12.0, 280.0, 280.0])
     assert verdict.holds_at.iloc[0] == "n_x=10: m=1e2 (1 size); n_x=100: m=1e3 (1 size)"
 
 
 def test_claims_that_do_not_hold_are_reported_as_such() -> None:
-    verdict = analysis.claims_verdict(analysis.speedups(table(claim_grid(2.0, 2000.0, [(100, 10)]))))
-    assert verdict.verdict.iloc[0] == "does not hold anywhere measured"
-    assert verdict.does_not_hold_at.iloc[0] == "n_x=10: m=1e2 (1 size)"
-    assert verdict.verdict.iloc[1] == "holds or is exceeded everywhere measured"
-    assert verdict.exceeded_at.iloc[1] == "n_x=10: m=1e2 (1 size)"
-
-
-def test_a_claim_holding_in_part_says_where() -> None:
-    cases = claim_grid(10.0, 300.0, [(100, 100)]) + claim_grid(1.0, 30.0, [(100, 10)])
-    verdict = analysis.claims_verdict(analysis.speedups(table(cases)))
-    assert verdict.verdict.iloc[0] == "holds at 1, is exceeded at 0 and does not hold at 1 of 2 measured sizes"
-    assert verdict.holds_at.iloc[0] == "n_x=100: m=1e2 (1 size)"
-    assert verdict.does_not_hold_at.iloc[0] == "n_x=10: m=1e2 (1 size)"
+    verdict = analysis.claims_verdict(speedups(claim_grid(2.0, 2000.0, [(100, 10)])))
+    features, fully = verdict[verdict.setting == "1 thread"].itertuples()
+    assert features.verdict == "does not hold anywhere measured"
+    assert features.does_not_hold_at == "n_x=10: m=1e2 (1 size)"
+    assert fully.verdict == "holds or is exceeded everywhere measured"
+    assert fully.exceeded_at == "n_x=10: m=1e2 (1 size)"
 
 
 def test_extrapolated_pairs_are_flagged_and_left_out_of_the_verdict() -> None:
@@ -60,8 +186,10 @@ def test_extrapolated_pairs_are_flagged_and_left_out_of_the_verdict() -> None:
         measured_case("features_vectorized", 10_000, 10, 1.0),  # 1x: would break the claim if counted
         measured_case("fully_vectorized", 10_000, 10, 1e-3),
     ]
-    pairs = analysis.speedups(table(cases))
-    assert pairs.loc[pairs.m == 10_000, "extrapolated"].all()
+    pairs = speedups(cases)
+    extrapolated = pairs[pairs.m == 10_000]
+    assert extrapolated.extrapolated.all() and extrapolated.speedup_low.isna().all()
+    assert set(extrapolated.verdict[extrapolated.impl != "double_loop"]) == {"extrapolated"}
     verdict = analysis.claims_verdict(pairs)
     assert verdict.verdict.iloc[0] == "holds everywhere measured"
     assert verdict.extrapolated_at.iloc[0] == "n_x=10: m=1e4 (1 size)"
@@ -69,17 +197,135 @@ def test_extrapolated_pairs_are_flagged_and_left_out_of_the_verdict() -> None:
 
 def test_missing_implementations_mean_not_measured() -> None:
     cases = [measured_case("double_loop", 100, 10, 1.0), measured_case("numba_fused", 100, 10, 0.01)]
-    verdict = analysis.claims_verdict(analysis.speedups(table(cases)))
-    assert list(verdict.verdict) == ["not measured", "not measured"]
+    verdict = analysis.claims_verdict(speedups(cases))
+    assert set(verdict.verdict) == {"not measured"}
     assert verdict.holds_at.iloc[0] == "nowhere"
 
 
 def test_refused_cases_have_no_time_and_no_speedup() -> None:
     cases = claim_grid(10.0, 300.0, [(100, 10)]) + [skipped_case("fully_vectorized", 10**9, 10, status="refused")]
     results = table(cases)
-    refused_times = results.loc[results.status == "refused", "seconds"]
-    assert np.isnan(refused_times).all()
-    assert 10**9 not in set(analysis.speedups(results).m)
+    assert results.loc[results.status == "refused", "seconds"].isna().all()
+    assert 10**9 not in set(speedups(cases).m)
+
+
+# --- settings ---
+
+
+def test_settings_put_single_threaded_rows_in_both_and_parallel_rows_by_threads() -> None:
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0, spread=0.0),
+        measured_case("features_vectorized", 100, 10, 0.1, spread=0.0),
+        measured_case("fully_vectorized", 100, 10, 0.004, spread=0.0, threads=1),
+        measured_case("fully_vectorized", 100, 10, 0.002, spread=0.0, threads=2),
+    ]
+    pairs = speedups(cases)
+    settings = pairs.groupby(["impl", "threads"]).setting.agg(sorted).to_dict()
+    assert settings == {
+        ("double_loop", 1): ["1 thread", "all cores"],
+        ("features_vectorized", 1): ["1 thread", "all cores"],
+        ("fully_vectorized", 1): ["1 thread"],
+        ("fully_vectorized", 2): ["all cores"],
+    }
+    assert one(pairs, impl="fully_vectorized", setting="all cores").speedup == pytest.approx(500.0)
+    assert one(pairs, impl="fully_vectorized", setting="1 thread").speedup == pytest.approx(250.0)
+    verdict = analysis.claims_verdict(pairs).set_index(["impl", "setting"])
+    assert verdict.loc[("fully_vectorized", "all cores"), "threads"] == "2"
+
+
+def test_all_cores_falls_back_to_the_largest_thread_count_measured() -> None:
+    cases = [
+        measured_case("double_loop", 100, 10, 1.0),
+        measured_case("numba_fused", 100, 10, 0.004, threads=1),
+        measured_case("numba_fused", 100, 10, 0.002, threads=2),
+    ]
+    results = table(cases, all_cores=4)  # a 4-core machine on which only 1 and 2 threads were measured
+    assert results.loc[results.as_installed & (results.impl == "numba_fused"), "threads"].tolist() == [2]
+    assert results.loc[results.as_installed & (results.impl == "double_loop"), "threads"].tolist() == [1]
+
+
+# --- thread scaling ---
+
+
+def test_thread_scaling_names_the_implementation_slower_with_all_cores() -> None:
+    cases = [
+        measured_case("fully_vectorized", 1000, 10, 1e-3, threads=1, pass_spread=0.02, seed=1),
+        measured_case("fully_vectorized", 1000, 10, 3e-3, threads=2, pass_spread=0.02, seed=2),  # 3x slower
+        measured_case("numba_fused", 1000, 10, 1e-3, threads=1, pass_spread=0.02, seed=3),
+        measured_case("numba_fused", 1000, 10, 0.6e-3, threads=2, pass_spread=0.02, seed=4),  # faster
+        measured_case("sklearn_peer", 1000, 10, 1e-3, threads=1, spread=0.0, pass_factors=[1.0, 1.3, 0.9]),
+        measured_case("sklearn_peer", 1000, 10, 1.1e-3, threads=2, spread=0.0, pass_factors=[1.0, 0.9, 1.2]),
+        measured_case("double_loop", 1000, 10, 1.0),  # single-threaded: not in the table
+    ]
+    run = run_of(cases)
+    scaling = analysis.thread_scaling(tidy(run), pass_times(run)).set_index("impl")
+    assert list(scaling.index) == ["fully_vectorized", "numba_fused", "sklearn_peer"]
+    assert scaling.slower_with_all_cores.to_dict() == {
+        "fully_vectorized": True,
+        "numba_fused": False,
+        "sklearn_peer": False,  # 1.1x, but its passes drift more than that: within its interval
+    }
+    assert scaling.loc["fully_vectorized", "ratio"] == pytest.approx(3.0, rel=0.1)
+    assert scaling.loc["sklearn_peer", "ratio_low"] < 1 < scaling.loc["sklearn_peer", "ratio_high"]
+    assert (scaling.threads == 2).all()
+
+
+def test_thread_scaling_is_empty_without_both_settings() -> None:
+    run = run_of(claim_grid(10.0, 300.0, [(100, 10)]))
+    assert analysis.thread_scaling(tidy(run), pass_times(run)).empty
+
+
+# --- results: the format ---
+
+
+def test_pass_rounds_split_the_pooled_rounds_by_pass() -> None:
+    run = run_of([measured_case("numba_fused", 100, 10, 1.0, spread=0.0, rounds=7, threads=2, pass_factors=[1, 2, 3])])
+    split = pass_rounds(run)[("step", "numba_fused", 2, 100, 10)]
+    assert [list(p) for p in split] == [[1.0, 1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
+    assert list(round_times(run)[("step", "numba_fused", 2, 100, 10)]) == [1.0] * 3 + [2.0] * 2 + [3.0] * 2
+    passes = pass_times(run)
+    assert passes.median_s.tolist() == [1.0, 2.0, 3.0] and passes["pass"].tolist() == [1, 2, 3]
+
+
+def test_passes_that_do_not_add_up_to_the_rounds_are_an_error() -> None:
+    run = run_of([measured_case("numba_fused", 100, 10, 1.0, rounds=6)])
+    run["benchmarks"][0]["extra_info"]["passes"][0]["rounds"] = 5
+    with pytest.raises(ValueError, match=r"count 9 rounds but stats\.data holds 6"):
+        pass_rounds(run)
+
+
+def test_an_old_run_loads_as_one_pass_at_its_numba_threads() -> None:
+    run = old_format(run_of(claim_grid(12.0, 280.0, [(100, 10)])), numba_threads=2)
+    results = tidy(run)
+    assert set(results.threads) == {2} and set(results.passes) == {1} and set(results.dtype) == {"float64"}
+    assert results.as_installed.all() and not results.parallel.any()
+    assert results.seconds.to_numpy() == pytest.approx(results.median_s.to_numpy())
+    pairs = analysis.speedups(results, pass_times(run))
+    assert set(pairs.setting) == {"all cores"}  # nothing was measured with one thread
+    assert one(pairs, impl="fully_vectorized").speedup == pytest.approx(280.0)
+    assert set(pairs.verdict[pairs.impl != "double_loop"]) == {"undecided"}
+    assert list(round_times(run)) == [
+        ("step", impl, 2, 100, 10) for impl in ("double_loop", "features_vectorized", "fully_vectorized")
+    ]
+
+
+def test_results_sort_by_kind_size_impl_threads() -> None:
+    cases = [
+        measured_case("numba_fused", 1000, 10, 1.0, threads=2),
+        measured_case("numba_fused", 1000, 10, 1.0, threads=1),
+        measured_case("double_loop", 1000, 10, 1.0),
+        measured_case("numba_fused", 100, 10, 1.0),
+    ]
+    results = table(cases)
+    assert list(zip(results.m, results.impl, results.threads)) == [
+        (100, "numba_fused", 1),
+        (1000, "double_loop", 1),
+        (1000, "numba_fused", 1),
+        (1000, "numba_fused", 2),
+    ]
+
+
+# --- fits and limits ---
 
 
 def test_complexity_fit_recovers_the_exponent() -> None:
@@ -88,6 +334,16 @@ def test_complexity_fit_recovers_the_exponent() -> None:
     assert fit.exponent.iloc[0] == pytest.approx(0.8)
     assert fit.r2.iloc[0] == pytest.approx(1.0)
     assert fit.cases.iloc[0] == 3
+
+
+def test_complexity_fit_is_per_thread_count() -> None:
+    cases = [
+        measured_case("numba_fused", m, 10, 1e-9 * (m * 10) ** k, spread=0.0, threads=t)
+        for t, k in ((1, 1.0), (2, 0.5))
+        for m in (100, 1000)
+    ]
+    fit = analysis.complexity_fit(table(cases)).set_index("threads")
+    assert fit.exponent.to_dict() == pytest.approx({1: 1.0, 2: 0.5})
 
 
 def test_complexity_fit_of_a_single_size_is_undefined() -> None:
@@ -102,9 +358,29 @@ def test_read_limit_and_fastest_at_the_largest_size() -> None:
         measured_case("numba_fused", 100, 100, 0.0001, spread=0.0, read_s=0.0001),
         measured_case("numba_fused", 10_000, 10, 0.0005, spread=0.0, read_s=0.0001),  # same bytes, larger m
     ]
-    fastest = analysis.fastest_at_largest(table(cases))
+    limits = analysis.read_limit(table(cases))
+    fastest = analysis.fastest_at_largest(limits)
     assert (fastest.impl, fastest.m) == ("numba_fused", 10_000)
     assert fastest.read_multiple == pytest.approx(5.0)
+    assert one(limits, impl="fully_vectorized", setting="all cores").read_multiple == pytest.approx(2.0)
+    assert analysis.fastest_at_largest(analysis.read_limit(table([skipped_case("numba_fused", 10, 10)]))) is None
+
+
+def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:
+    cases = [
+        measured_case("numba_loop", 1000, 100, 0.1, spread=0.0, read_s=0.02),  # one thread reads slower
+        measured_case("numba_fused", 1000, 100, 0.02, spread=0.0, read_s=0.02, threads=1),
+        measured_case("numba_fused", 1000, 100, 0.012, spread=0.0, read_s=0.01, threads=2),
+    ]
     limits = analysis.read_limit(table(cases))
-    assert limits.query("impl == 'fully_vectorized'").read_multiple.iloc[0] == pytest.approx(2.0)
-    assert analysis.fastest_at_largest(table([skipped_case("numba_fused", 10, 10)])) is None
+    floors = limits.groupby("setting").floor_gbytes_per_s.unique()
+    assert floors["1 thread"] == pytest.approx([0.8e6 / 0.02 / 1e9])
+    assert floors["all cores"] == pytest.approx([0.8e6 / 0.01 / 1e9])
+
+
+def test_analyse_computes_everything_once() -> None:
+    run = run_of(claim_grid(12.0, 280.0, [(100, 10)]))
+    found = analysis.analyse(tidy(run), pass_times(run))
+    assert len(found.verdict) == 4 and not found.speedups.empty and found.thread_scaling.empty
+    assert set(found.steps.setting) == {"1 thread", "all cores"}
+    assert found.fastest is not None and found.fastest.impl == "fully_vectorized"

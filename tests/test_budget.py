@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.budget import Predictor
+from bench.budget import Predictor, calls_per_case
 from bench.profiles import PROFILES
 
 
@@ -41,3 +41,8 @@ def test_quick_profile_is_what_the_issue_promises() -> None:
     grid = PROFILES["quick"]
     assert max(grid.m) <= 10_000
     assert set(grid.n_x) == {10, 100}
+
+
+def test_a_case_costs_its_rounds_and_a_calibration_per_pass_plus_one_agreement_check() -> None:
+    assert calls_per_case(passes=3, min_rounds=3) == 13
+    assert calls_per_case(passes=1, min_rounds=5) == 7

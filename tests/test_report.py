@@ -1,70 +1,168 @@
-"""Reports and charts are written from synthetic runs, including awkward ones."""
+"""Reports and charts are written from synthetic runs, including awkward and old-format ones."""
 
 import json
 
+import pandas as pd
 import pytest
 
 from bench import journal
 from bench.cli import main
-from bench.report import build_report
-from tests.synthetic import claim_grid, measured_case, run_of, skipped_case, train_case
+from bench.report import SPEEDUPS_CSV_COLUMNS, build_report
+from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case, train_case
+
+SIZES = [(100, 10), (1000, 10), (100, 100), (1000, 100)]
 
 
-def write_run(tmp_path, cases):
-    (tmp_path / journal.BENCHMARK_JSON_NAME).write_text(json.dumps(run_of(cases)))
+def write_run(tmp_path, cases_or_run):
+    run = cases_or_run if isinstance(cases_or_run, dict) else run_of(cases_or_run)
+    (tmp_path / journal.BENCHMARK_JSON_NAME).write_text(json.dumps(run))
     return tmp_path
 
 
 FULL = (
-    claim_grid(12.0, 280.0, [(100, 10), (1000, 10), (100, 100), (1000, 100)])
+    claim_grid(12.0, 280.0, SIZES)
+    + [measured_case("fully_vectorized", m, n_x, 1e-7 * m * n_x / 500, spread=0.0, threads=2) for m, n_x in SIZES]
     + [
-        measured_case("numba_fused", m, n_x, 1e-9 * m * n_x, read_s=0.8e-9 * m * n_x)
-        for m, n_x in [(100, 10), (1000, 10), (100, 100), (1000, 100)]
+        measured_case("numba_fused", m, n_x, 1e-9 * m * n_x, read_s=0.8e-9 * m * n_x, threads=threads)
+        for m, n_x in SIZES
+        for threads in (1, 2)
+        if (m, n_x, threads) != (1000, 10, 2)
     ]
+    # numba_fused with 2 threads is 3x slower than with 1 at m=1000, n_x=10: oversubscribed.
+    + [measured_case("numba_fused", 1000, 10, 3e-5, read_s=8e-6, threads=2, pass_spread=0.02)]
     + [
         skipped_case("double_loop", 10_000, 100, predicted_s=0.1),
-        measured_case("fully_vectorized", 10_000, 100, 3e-4, spread=0.0),
+        measured_case("fully_vectorized", 10_000, 100, 3e-4, spread=0.0, threads=2),
         train_case("double_loop", 0.5, [0.69, 0.6, 0.5]),
         train_case("fully_vectorized", 0.001, [0.69, 0.6, 0.5]),
+        train_case("fully_vectorized", 0.0008, [0.69, 0.6, 0.5], threads=2),
     ]
 )
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> tuple:
+    """FULL's report, built once for the tests that read it: (run directory, report.md's text)."""
+    directory = write_run(tmp_path_factory.mktemp("full"), FULL)
+    return directory, build_report(directory).read_text()
 
 
 @pytest.mark.parametrize(
     "cases",
     [
-        FULL,
         claim_grid(12.0, 280.0, [(100, 10)]),  # a single size
         [measured_case("fully_vectorized", 100, 10, 1e-4), skipped_case("double_loop", 100, 10, predicted_s=1.0)],
         [measured_case("numba_fused", 100, 10, 1e-4)],  # no baseline at all
+        old_format(run_of(claim_grid(12.0, 280.0, SIZES))),  # written before threads and passes
     ],
-    ids=["full", "single_size", "baseline_extrapolated", "no_baseline"],
+    ids=["single_size", "baseline_extrapolated", "no_baseline", "old_format"],
 )
 def test_report_is_written(tmp_path, cases) -> None:
     report = build_report(write_run(tmp_path, cases))
     text = report.read_text()
     assert "## Do the notes' claims hold here?" in text
     assert "one loop removed (features vectorized) is ~10x faster" in text
-    assert (tmp_path / "results.csv").exists()
-    for chart in ("time_vs_m.png",):
-        assert (tmp_path / chart).stat().st_size > 10_000
+    assert (tmp_path / "results.csv").exists() and (tmp_path / "speedups.csv").exists()
+    assert (tmp_path / "time_vs_m.png").stat().st_size > 10_000
 
 
-def test_full_report_has_every_chart_verdict_and_skip(tmp_path) -> None:
-    text = build_report(write_run(tmp_path, FULL)).read_text()
+def test_full_report_has_every_chart_verdict_and_skip(full) -> None:
+    tmp_path, text = full
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert pngs == ["bandwidth.png", "speedup_heatmap.png", "speedup_vs_m.png", "time_vs_m.png", "training.png"]
+    assert pngs == [
+        "bandwidth.png",
+        "speedup_heatmap.png",
+        "speedup_heatmap_1_thread.png",
+        "speedup_vs_m.png",
+        "time_vs_m.png",
+        "training.png",
+    ]
     for png in pngs:
         assert f"]({png})" in text
-    assert "**holds everywhere measured**" in text
     assert "| extrapolated |" in text and "extrapolated for the test" in text
     # The largest X (m=10000, n_x=100) has one measured step, timed at twice its read.
     assert "**fully vectorized**, takes 0.3 ms at best (median 0.3 ms): **2.00x** the time of reading X once" in text
     assert "OPENBLAS_CORETYPE=Haswell" in text
-    assert "~" in text  # extrapolated speedups are marked
+    workers = [line for line in text.splitlines() if line.startswith("| workers with")]
+    assert [line.split("|")[2].strip() for line in workers] == [
+        "openblas 0.3 (libopenblas, 1 thread); numba 1 thread",
+        "openblas 0.3 (libopenblas, 2 threads); numba 2 threads",
+    ]
+    assert "~333x" in text  # the double loop at m=10000, n_x=100 is predicted (0.1 s), so its speedup is marked
 
 
-def test_report_command_rebuilds_and_reports_missing_runs(tmp_path, capsys) -> None:
+def test_verdicts_are_given_per_setting(full) -> None:
+    _, text = full
+    verdicts = [line for line in text.splitlines() if line.startswith("| both loops removed")]
+    # 280x with one thread holds; 500x with two threads lies within 2x of 300x as well: both hold, both named.
+    assert [line.split(" | ")[1].strip() for line in verdicts] == [
+        "vectorization alone (1 thread)",
+        "as installed (all cores)",
+    ]
+    assert all("**holds everywhere measured**" in line for line in verdicts)
+    assert "### Vectorization alone (1 thread)" in text and "### As installed (all cores: 2 threads)" in text
+    assert "| fully_vectorized (2 threads)" in text and "500x [500, 500]" in text and "280x [280, 280]" in text
+
+
+def test_report_names_the_case_slower_with_all_cores(full) -> None:
+    _, text = full
+    section = text.split("## Slower with all cores than with one")[1].split("## Charts")[0]
+    named = [line for line in section.splitlines() if line.startswith(("| numba fused", "| fully"))]
+    assert len(named) == 1
+    assert [cell.strip() for cell in named[0].split("|")[1:5]] == ["numba fused (step)", "1000", "10", "2"]
+    assert "**1** are slower with all cores beyond their interval" in section
+    assert "not noise" in section and "8 ms" in section
+
+
+def test_no_slower_case_means_no_finding(tmp_path) -> None:
+    cases = [c for c in FULL if not (c["name"].startswith("test_step[numba_fused-threads=2-m=1000-n_x=10]"))]
+    section = build_report(write_run(tmp_path, cases)).read_text().split("## Slower with all cores")[1]
+    assert "**0** are slower with all cores beyond their interval" in section
+    assert "not noise" not in section.split("## Charts")[0]
+
+
+def test_csv_files_have_their_columns(full) -> None:
+    tmp_path, _ = full
+    speedups = pd.read_csv(tmp_path / "speedups.csv", keep_default_na=False)
+    assert list(speedups.columns) == SPEEDUPS_CSV_COLUMNS
+    features = speedups[(speedups.impl == "features_vectorized") & (speedups.m == 100) & (speedups.n_x == 10)]
+    assert sorted(features.setting) == ["1 thread", "all cores"] and set(features.verdict) == {"holds"}
+    fully = speedups[
+        (speedups.impl == "fully_vectorized") & (speedups.kind == "step") & (speedups.m == 100) & (speedups.n_x == 10)
+    ]
+    assert dict(zip(fully.setting, fully.threads)) == {"1 thread": 1, "all cores": 2}
+    results = pd.read_csv(tmp_path / "results.csv")
+    required = [
+        "kind",
+        "impl",
+        "label",
+        "m",
+        "n_x",
+        "threads",
+        "dtype",
+        "status",
+        "seconds",
+        "seconds_low",
+        "seconds_high",
+        "passes",
+    ]
+    assert set(required) <= set(results.columns)
+    assert len(results) == len(FULL) and set(results.passes[results.status == "measured"]) == {3}
+
+
+def test_an_old_run_renders_and_says_it_cannot_decide(tmp_path) -> None:
+    text = build_report(write_run(tmp_path, old_format(run_of(claim_grid(12.0, 280.0, SIZES))))).read_text()
+    assert "written before isolated workers and passes" in text
+    assert "**undecided everywhere measured**" in text and "**not measured**" in text
+    assert "### As installed (all cores: 2 threads)" in text and "### Vectorization alone" not in text
+    assert "| BLAS and OpenMP thread pools" in text
+    assert not (tmp_path / "speedup_heatmap_1_thread.png").exists() and (tmp_path / "speedup_heatmap.png").exists()
+
+
+def test_report_command_prints_verdicts_per_setting_and_reports_missing_runs(tmp_path, capsys) -> None:
     assert main(["report", str(write_run(tmp_path, FULL))]) == 0
     assert (tmp_path / "report.md").exists()
+    err = capsys.readouterr().err
+    assert "both loops removed (fully vectorized) is ~300x faster, vectorization alone (1 thread): holds" in err
+    assert "both loops removed (fully vectorized) is ~300x faster, as installed (all cores): holds" in err
     assert main(["report", str(tmp_path / "missing")]) == 2

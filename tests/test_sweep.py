@@ -1,26 +1,34 @@
 """`python -m bench run` end to end on a tiny grid, in a subprocess as a user would run it."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from bench import journal
+from bench.threads import all_cores
 
-TINY = ["--m", "40,80", "--n-x", "2,3", "--max-time", "0.005", "--impl", "double_loop", "--impl", "numba_fused"]
+REPO = Path(__file__).parents[1]
+TINY = ["--m", "40,80", "--n-x", "2,3", "--max-time", "0.002", "--passes", "2", "--threads", "1,all", "--budget", "600"]
+TINY += ["--impl", "double_loop", "--impl", "numba_fused"]
+# double_loop once (single-threaded); numba_fused and fully_vectorized (the reference) at each thread count.
+WORKERS = 1 + 2 * len({1, all_cores()})
 
 
-def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def bench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    done = bench("run", "--profile", "quick", *TINY, "--output", str(out), cwd=Path(__file__).parents[1])
+    done = bench("run", "--profile", "quick", *TINY, "--output", str(out))
     assert done.returncode == 0, done.stderr
     return out
 
@@ -28,32 +36,54 @@ def tiny_run(tmp_path_factory) -> Path:
 def test_run_writes_json_csv_charts_and_report(tiny_run: Path) -> None:
     output = json.loads((tiny_run / "benchmark.json").read_text())
     cases = {b["param"]: b for b in output["benchmarks"]}
-    # 4 sizes x 3 implementations (fully_vectorized joins as the reference), plus 3 training runs
-    assert len(cases) == 15
-    step = cases["numba_fused-m=80-n_x=3"]
-    assert step["extra_info"]["status"] == "measured"
-    assert step["extra_info"]["agreement_error"] <= 1e-9
-    assert step["stats"]["rounds"] >= 3 and len(step["stats"]["data"]) == step["stats"]["rounds"]
+    assert len(cases) == WORKERS * (4 + 1)  # 4 sizes and the training run per worker
+    step = cases[f"numba_fused-threads={all_cores()}-m=80-n_x=3"]
+    info = step["extra_info"]
+    assert info["status"] == "measured" and info["threads"] == all_cores()
+    assert info["agreement_error"] <= 1e-9 and info["read_s"] > 0
+    assert [p["pass"] for p in info["passes"]] == [1, 2]
+    assert step["stats"]["rounds"] == sum(p["rounds"] for p in info["passes"]) == len(step["stats"]["data"])
     assert step["options"]["disable_gc"] is True
     machine = output["machine_info"]
-    assert {"threadpools", "numba_threads", "environment", "packages", "cpu"} <= set(machine)
+    assert {"threadpools", "environment", "packages", "cpu", "thread_settings"} <= set(machine)
     assert output["commit_info"]["id"]
-    assert {(r["m"], r["n_x"]) for r in output["bandwidth"]} >= {(40, 2), (80, 3)}
+    assert not (tiny_run / ".sizes").exists()  # the size cache goes when the sweep completes
     table = pd.read_csv(tiny_run / "results.csv")
-    assert len(table) == 15 and set(table.status) == {"measured"}
+    assert len(table) == len(cases) and set(table.status) == {"measured"}
+    assert set(table.threads) == {1, all_cores()}
     assert (tiny_run / "report.md").exists() and len(list(tiny_run.glob("*.png"))) >= 3
+    assert (tiny_run / "speedups.csv").exists()
 
 
 def test_resume_runs_only_what_is_missing(tiny_run: Path) -> None:
     before = journal.read(tiny_run)
-    done = bench("run", "--profile", "quick", *TINY, "--output", str(tiny_run), "--resume", cwd=tiny_run)
+    done = bench("run", "--profile", "quick", *TINY, "--output", str(tiny_run), "--resume")
     assert done.returncode == 0, done.stderr
-    assert "15 cases already done, 0 to go" in done.stderr
-    assert len(journal.read(tiny_run)) == len(before)
+    assert "resuming: 50 of 50 case-passes already done" in done.stderr.replace("\n", " ")
+    assert journal.read(tiny_run) == before
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path: Path) -> None:
+    """kill -9 of the manager (and its worker) mid-sweep loses nothing that was journaled."""
+    command = [sys.executable, "-m", "bench", "run", "--profile", "quick", *TINY, "--output", str(tmp_path)]
+    manager = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while sum(r["kind"] == "case" for r in journal.read(tmp_path)) < 12 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(manager.pid, signal.SIGKILL)  # the manager and its worker, at once
+    manager.wait()
+    kept = [r for r in journal.read(tmp_path) if r["kind"] == "case"]
+    assert 12 <= len(kept) < 2 * WORKERS * 5
+    done = bench("run", "--profile", "quick", *TINY, "--output", str(tmp_path), "--resume")
+    assert done.returncode == 0, done.stderr
+    cases = [r for r in journal.read(tmp_path) if r["kind"] == "case"]
+    assert cases[: len(kept)] == kept  # what was measured before the kill is kept as it was
+    per_pass = journal.pass_records(cases)
+    assert len(per_pass) == WORKERS * 5 and all(set(by_pass) == {1, 2} for by_pass in per_pass.values())
 
 
 def test_over_budget_cases_are_extrapolated_not_measured(tmp_path: Path) -> None:
-    done = bench("run", *TINY, "--budget", "1e-9", "--output", str(tmp_path), cwd=tmp_path)
+    done = bench("run", *TINY, "--budget", "1e-9", "--output", str(tmp_path))
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "results.csv")
     first = table[(table.kind == "step") & (table.m == 40) & (table.n_x == 2)]
@@ -64,9 +94,34 @@ def test_over_budget_cases_are_extrapolated_not_measured(tmp_path: Path) -> None
     assert "extrapolated" in (tmp_path / "report.md").read_text()
 
 
-def test_bad_arguments_are_explained(tmp_path: Path) -> None:
-    done = bench("run", "--impl", "triple_loop", cwd=tmp_path)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--impl", "triple_loop"], "unknown implementation 'triple_loop'; known: double_loop"),
+        (["--m", "ten"], "comma-separated integers"),
+        (["--threads", "0"], "a thread count must be at least 1; got 0"),
+        (["--threads", "abc"], "thread counts are positive integers or 'all'"),
+        (["--passes", "0"], "must be at least 1"),
+    ],
+)
+def test_bad_arguments_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
+    done = bench("run", *args, "--output", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
-    assert "unknown implementation 'triple_loop'; known: double_loop" in done.stderr
-    done = bench("run", "--m", "ten", cwd=tmp_path)
-    assert done.returncode == 2 and "comma-separated integers" in done.stderr
+    assert message in done.stderr
+
+
+def test_more_threads_than_cores_is_measured_with_a_warning(tmp_path: Path) -> None:
+    too_many = str(all_cores() + 1)
+    args = ["--m", "40", "--n-x", "2", "--max-time", "0.002", "--passes", "1", "--impl", "fully_vectorized"]
+    done = bench("run", *args, "--threads", too_many, "--output", str(tmp_path))
+    assert f"{too_many} threads on {all_cores()} cores oversubscribes the machine" in done.stderr
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert set(table.threads) == {int(too_many)}
+
+
+def test_pytest_benchmark_compare_reads_the_merged_json(tiny_run: Path) -> None:
+    cli = "from pytest_benchmark.cli import main; main()"
+    command = [sys.executable, "-c", cli, "compare", "--columns=min,median,rounds", str(tiny_run / "benchmark.json")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "test_step[numba_fused-threads=1-m=80-n_x=3]" in done.stdout.replace("\n", "")

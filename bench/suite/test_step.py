@@ -1,8 +1,9 @@
-"""The benchmark suite: one timed gradient step per implementation x m x n_x, and training.
+"""The benchmark suite: one timed gradient step per implementation x threads x m x n_x, and training.
 
-Run through `python -m bench run`, whose plugin (bench/sweep.py) supplies the
-parameters and the `sweep` fixture. Everything but the timed call happens in
-`sweep.start_case` / `sweep.start_train`, outside the timed region.
+Run inside a worker process of `python -m bench run`, whose plugin
+(bench/sweep.py) supplies the parameters and the `sweep` fixture. Everything
+but the timed call happens in `sweep.start_step` / `sweep.start_train`,
+outside the timed region.
 """
 
 from typing import Any
@@ -12,19 +13,21 @@ import pytest
 from impls import train
 
 
-def test_step(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, m: int, n_x: int) -> None:
-    case = sweep.start_case(request.node, impl, m, n_x)
+def test_step(
+    benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, m: int, n_x: int
+) -> None:
+    case = sweep.start_step(request.node)
     benchmark.group = f"m={m} n_x={n_x}"  # one table per size: read speedups down it
     benchmark.extra_info.update(case.extra_info)
     benchmark(case.impl.step, *case.size.problem)
-    sweep.finish_case(benchmark)
+    sweep.finish(benchmark)
 
 
-def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str) -> None:
+def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int) -> None:
     """`train` for a fixed number of iterations: the loop that vectorization keeps."""
-    X, Y, extra = sweep.start_train(request.node, impl)
+    X, Y, extra = sweep.start_train(request.node)
     benchmark.group = "train m={train_m} n_x={train_n_x} iterations={iterations}".format(**extra)
     benchmark.extra_info.update(extra)
     result = benchmark(train, impl, X, Y, alpha=0.5, iterations=extra["iterations"])
     benchmark.extra_info["costs"] = result.costs.tolist()
-    sweep.finish_case(benchmark)
+    sweep.finish(benchmark)

@@ -1,0 +1,62 @@
+"""What a sweep measures, and in which order: cases, workers, passes.
+
+A case is one implementation at one thread count and one size (or its
+training run). A worker is one process for one implementation and one thread
+count: it measures that worker's cases of one pass, sizes in increasing
+order. Every case is measured in several passes; the order of workers is
+reversed from one pass to the next, so that a slow drift of the machine lands
+on every implementation alike.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bench.profiles import Grid
+
+STEP, TRAIN = "step", "train"
+TEST_NAMES = {STEP: "test_step", TRAIN: "test_train"}
+
+
+class CaseSpec(NamedTuple):
+    """One case; `m` and `n_x` are the training run's size for a train case."""
+
+    kind: str
+    impl: str
+    threads: int
+    m: int
+    n_x: int
+
+    @property
+    def id(self) -> str:
+        """The pytest parameter id, also the case's name in the journal and the JSON."""
+        if self.kind == TRAIN:
+            return f"{self.impl}-threads={self.threads}"
+        return f"{self.impl}-threads={self.threads}-m={self.m}-n_x={self.n_x}"
+
+    @property
+    def test_name(self) -> str:
+        return f"{TEST_NAMES[self.kind]}[{self.id}]"
+
+
+class WorkerKey(NamedTuple):
+    """What one worker process measures: one implementation at one thread count."""
+
+    impl: str
+    threads: int
+
+
+def worker_keys(impls: tuple[str, ...], threads: tuple[int, ...], parallel: dict[str, bool]) -> list[WorkerKey]:
+    """Every implementation at every thread count; a single-threaded one once, at 1 thread."""
+    return [WorkerKey(impl, t) for impl in impls for t in (threads if parallel[impl] else (1,))]
+
+
+def pass_order(keys: list[WorkerKey], pass_number: int) -> list[WorkerKey]:
+    """Workers in registry order in odd passes, reversed in even ones."""
+    return list(keys) if pass_number % 2 == 1 else list(reversed(keys))
+
+
+def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:
+    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training."""
+    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x) for m, n_x in grid.sizes()]
+    return [*steps, CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size)]

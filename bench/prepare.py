@@ -1,0 +1,115 @@
+"""Preparing a case outside the timed region, free of pytest: budget, memory guard, data, agreement.
+
+Each decision not to time a case is a `NotMeasured` with a status and a
+reason a user can read: "extrapolated" (the budget cannot afford it; the
+prediction is kept), "refused" (it would not fit in memory), "disagrees"
+(its result differs from `fully_vectorized`'s). The worker records it and
+moves on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.bandwidth import streaming_read
+from bench.budget import Predictor
+from bench.plan import CaseSpec
+from bench.problems import PreparedSize, cached_size, memory_refusal
+from impls import IMPLEMENTATIONS, Implementation, relative_error
+
+AGREEMENT_RTOL = 1e-9
+
+
+class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
+    """A case that will not be timed: `status` says why in a word, `reason` in a sentence."""
+
+    def __init__(self, status: str, reason: str, **extra: Any) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.extra = status, reason, extra
+
+
+@dataclass(frozen=True)
+class PreparedCase:
+    """What to time, and what to record about it."""
+
+    impl: Implementation
+    size: PreparedSize
+    extra_info: dict[str, Any]
+
+
+@dataclass
+class CasePreparer:
+    """Prepares one worker's cases in order, keeping one size of data in memory at a time.
+
+    `calls` is how many calls a case costs over the whole sweep, which the
+    budget must afford. The budget and the agreement check apply in the first
+    pass only: later passes time the cases the first one measured, on the
+    same data.
+    """
+
+    cache: Path
+    budget_s: float
+    calls: int
+    first_pass: bool
+    predictor: Predictor = field(default_factory=Predictor)
+    _size: PreparedSize | None = None
+
+    def size(self, m: int, n_x: int) -> PreparedSize:
+        """The problem at (m, n_x) with its reference result; refused when it would not fit in memory."""
+        if self._size is None or (self._size.m, self._size.n_x) != (m, n_x):
+            self._size = None  # free the previous X before allocating the next
+            refusal = memory_refusal(m, n_x)
+            if refusal:
+                raise NotMeasured("refused", refusal)
+            self._size = cached_size(m, n_x, self.cache)
+        return self._size
+
+    def check_budget(self, impl: str, m: int, n_x: int, repeat: int = 1) -> None:
+        """Raise NotMeasured('extrapolated') when `repeat` steps at (m, n_x) would cost more than the budget."""
+        predicted = self.predictor.predict(impl, m, n_x)
+        if not self.first_pass or predicted is None:
+            return
+        predicted *= repeat
+        if predicted * self.calls > self.budget_s:
+            reason = f"predicted {predicted:.3g} s per call x {self.calls} calls > budget {self.budget_s:g} s"
+            raise NotMeasured("extrapolated", reason, predicted_s=predicted)
+
+    def step_case(self, case: CaseSpec) -> PreparedCase:
+        """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
+        impl = IMPLEMENTATIONS[case.impl]
+        self.check_budget(case.impl, case.m, case.n_x)
+        size = self.size(case.m, case.n_x)
+        impl.warmup()  # compile before anything is timed
+        extra: dict[str, Any] = {"compiled": impl.compiled, "peer": impl.peer}
+        if self.first_pass:
+            error = relative_error(impl.step(*size.problem), size.reference, size.problem)
+            extra["agreement_error"] = error
+            if not error <= AGREEMENT_RTOL:
+                reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {AGREEMENT_RTOL:g}"
+                raise NotMeasured("disagrees", reason, **extra)
+        # The floor this step is compared with, read in the same process, threads and pass.
+        extra["read_s"] = streaming_read(size.problem.X).seconds
+        return PreparedCase(impl, size, extra)
+
+    def record(self, case: CaseSpec, seconds: float) -> None:
+        """Teach the predictor a measured step, so later sizes are predicted from it."""
+        if case.kind == "step":
+            self.predictor.record(case.impl, case.m, case.n_x, seconds)
+
+
+def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:
+    """What every record of a case says about it, measured or not."""
+    impl = IMPLEMENTATIONS[case.impl]
+    info: dict[str, Any] = {
+        "kind": case.kind,
+        "impl": case.impl,
+        "label": impl.label,
+        "threads": case.threads,
+        "dtype": "float64",
+        "parallel": impl.parallel,
+    }
+    if case.kind == "train":
+        return info | {"train_m": case.m, "train_n_x": case.n_x, "iterations": iterations}
+    return info | {"m": case.m, "n_x": case.n_x, "bytes_x": 8 * case.m * case.n_x}

@@ -1,0 +1,86 @@
+"""Thread counts as a dimension of the benchmark: asked for before any library loads, read back after.
+
+Every library brings a thread pool (OpenBLAS in numpy and again in scipy,
+OpenMP in scikit-learn and numba). Their sizes are read from the environment
+when the library loads, so a worker gets them in its environment at start,
+and checks with threadpoolctl and numba that it got what was asked.
+"""
+
+import os
+import warnings
+from typing import Any
+
+# Every variable a pool in this suite (or a peer's) reads its size from.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+def all_cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    return len(os.sched_getaffinity(0))
+
+
+def parse_threads(text: str) -> tuple[int, ...]:
+    """'1,all' -> (1, all_cores()); sorted, without repeats. Raises ValueError on bad input.
+
+    More threads than cores is allowed (it is a setting worth measuring) but
+    warned about: it oversubscribes the machine.
+    """
+    cores = all_cores()
+    counts = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part == "all":
+            counts.add(cores)
+            continue
+        try:
+            count = int(part)
+        except ValueError:
+            raise ValueError(f"thread counts are positive integers or 'all', e.g. 1,all; got {part!r}") from None
+        if count < 1:
+            raise ValueError(f"a thread count must be at least 1; got {count}")
+        if count > cores:
+            warnings.warn(
+                f"{count} threads on {cores} cores oversubscribes the machine: threads will wait for each other",
+                stacklevel=2,
+            )
+        counts.add(count)
+    return tuple(sorted(counts))
+
+
+def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment (default: this process's) with every pool sized to `threads`."""
+    environment = dict(os.environ if base is None else base)
+    environment.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    return environment
+
+
+def read_back() -> dict[str, Any]:
+    """The thread pools loaded in this process, and numba's thread count, as they are now."""
+    import numba
+    from threadpoolctl import threadpool_info
+
+    pools = [
+        {key: pool.get(key) for key in ("user_api", "internal_api", "prefix", "version", "num_threads", "architecture")}
+        for pool in threadpool_info()
+    ]
+    return {"threadpools": pools, "numba_threads": numba.get_num_threads()}
+
+
+def mismatches(readback: dict[str, Any], threads: int) -> list[str]:
+    """Each pool whose size is not `threads`, as a sentence; empty when all match."""
+    problems = [
+        f"{pool['internal_api']} ({pool['prefix']}) has {pool['num_threads']} threads"
+        for pool in readback["threadpools"]
+        if pool["num_threads"] != threads
+    ]
+    if readback["numba_threads"] != threads:
+        problems.append(f"numba has {readback['numba_threads']} threads")
+    return problems

@@ -1,0 +1,50 @@
+"""A stand-in for `python -m bench.worker` that measures nothing: it tests the manager's side of the protocol.
+
+For each case of its spec it sends `start`, then, by the case's m: 13 crashes
+(stderr, exit 1), 17 hangs, anything else sends a measured record with
+made-up rounds (seconds = m * n_x * 1e-9 * (1 + pass / 100)).
+"""
+
+import json
+import os
+import sys
+import time
+
+from bench.plan import CaseSpec
+
+CRASH_M, HANG_M = 13, 17
+
+
+def main() -> None:
+    spec = json.loads(sys.stdin.read())
+    emit = lambda event: print(json.dumps(event), flush=True)  # noqa: E731
+    emit({"event": "worker", "readback": {"threadpools": [], "numba_threads": spec["threads"]}, "mismatches": []})
+    for fields in spec["cases"]:
+        case = CaseSpec(*fields)
+        emit({"event": "start", "case": case.id})
+        if case.m == CRASH_M:
+            print(f"worker for {case.id}: segmentation fault (pretend)", file=sys.stderr, flush=True)
+            os._exit(1)
+        if case.m == HANG_M:
+            time.sleep(600)
+        seconds = case.m * case.n_x * 1e-9 * (1 + spec["pass_number"] / 100)
+        info = {"kind": case.kind, "impl": case.impl, "threads": case.threads, "m": case.m, "n_x": case.n_x}
+        stats = {"min": seconds, "max": seconds, "mean": seconds, "median": seconds, "q1": seconds, "q3": seconds}
+        emit(
+            {
+                "event": "case",
+                "benchmark": {
+                    "group": None,
+                    "name": case.test_name,
+                    "fullname": case.test_name,
+                    "params": {},
+                    "param": case.id,
+                    "extra_info": info | {"status": "measured", "read_s": seconds / 2},
+                    "stats": stats | {"rounds": 2, "data": [seconds, seconds]},
+                },
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()

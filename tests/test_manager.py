@@ -1,0 +1,113 @@
+"""The manager with a stand-in worker: passes, order, merging, crashes, hangs, resume."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bench import journal
+from bench.manager import Sweep, SweepSettings
+from bench.plan import WorkerKey, pass_order
+from bench.profiles import PROFILES
+from tests.fake_worker import CRASH_M, HANG_M
+
+FAKE_WORKER = (sys.executable, str(Path(__file__).with_name("fake_worker.py")))
+GRID = PROFILES["quick"].__class__(
+    m=(10, CRASH_M, HANG_M, 20),
+    n_x=(2,),
+    max_elements=10**6,
+    max_time_s=0.01,
+    passes=3,
+    min_rounds=2,
+    budget_s=1.0,
+    threads="1,2",
+    train_size=(30, 2),
+    train_iterations=2,
+)
+IMPLS = ("fully_vectorized", "double_loop")
+
+
+def settings(output: Path, resume: bool = False) -> SweepSettings:
+    return SweepSettings("test", GRID, IMPLS, (1, 2), 2, output, resume)
+
+
+def sweep(output: Path, resume: bool = False) -> int:
+    return Sweep(settings(output, resume), Console(file=sys.stderr), FAKE_WORKER, case_limit_s=1.5).run()
+
+
+@pytest.fixture(scope="module")
+def fake_run(tmp_path_factory) -> tuple[Path, int]:
+    output = tmp_path_factory.mktemp("fake")
+    return output, sweep(output)
+
+
+def test_every_case_is_measured_in_every_pass_and_merged(fake_run) -> None:
+    output, _ = fake_run
+    run = json.loads((output / "benchmark.json").read_text())
+    measured = {b["param"]: b for b in run["benchmarks"]}
+    # 3 workers (double_loop once: it is single-threaded) x (2 good sizes + training)
+    assert len(measured) == 9
+    case = measured["fully_vectorized-threads=2-m=20-n_x=2"]
+    assert [p["pass"] for p in case["extra_info"]["passes"]] == [1, 2, 3]
+    assert case["stats"]["rounds"] == 6 and len(case["stats"]["data"]) == 6
+    assert case["extra_info"]["passes"][2]["median"] == pytest.approx(20 * 2 * 1e-9 * 1.03)
+    assert run["run"]["passes"] == 3 and run["run"]["threads"] == [1, 2]
+    assert set(run["machine_info"]["thread_settings"]) == {"1", "2"}
+
+
+def test_a_crash_costs_its_case_only_and_keeps_the_stderr(fake_run) -> None:
+    output, exit_code = fake_run
+    assert exit_code == 1  # a failed case fails the run, after everything else was measured
+    skipped = {b["param"]: b["extra_info"] for b in json.loads((output / "benchmark.json").read_text())["skipped"]}
+    crashed = skipped[f"double_loop-threads=1-m={CRASH_M}-n_x=2"]
+    assert crashed["status"] == "failed" and "exited with code 1" in crashed["reason"]
+    assert "segmentation fault (pretend)" in crashed["stderr"]
+
+
+def test_a_hung_worker_is_killed_and_the_sweep_goes_on(fake_run) -> None:
+    output, _ = fake_run
+    skipped = {b["param"]: b["extra_info"] for b in json.loads((output / "benchmark.json").read_text())["skipped"]}
+    hung = skipped[f"fully_vectorized-threads=1-m={HANG_M}-n_x=2"]
+    assert hung["status"] == "timed out" and "worker killed" in hung["reason"]
+    # The sizes after the hang were still measured, in every pass.
+    passes = journal.pass_records(journal.read(output))
+    assert set(passes[("test_step", "fully_vectorized-threads=1-m=20-n_x=2")]) == {1, 2, 3}
+    # A case lost in pass 1 is not retried in later passes.
+    assert set(passes[("test_step", f"fully_vectorized-threads=1-m={HANG_M}-n_x=2")]) == {1}
+
+
+def test_workers_alternate_order_between_passes(fake_run) -> None:
+    output, _ = fake_run
+    started = [(r["pass"], WorkerKey(r["impl"], r["threads"])) for r in journal.read(output) if r["kind"] == "worker"]
+    order = {}
+    for pass_number, key in started:  # a worker restarted after a crash appears again: keep its first start
+        order.setdefault(pass_number, [])
+        if key not in order[pass_number]:
+            order[pass_number].append(key)
+    keys = [WorkerKey("fully_vectorized", 1), WorkerKey("fully_vectorized", 2), WorkerKey("double_loop", 1)]
+    assert order[1] == pass_order(keys, 1) == keys
+    assert order[2] == list(reversed(keys)) and order[3] == keys
+
+
+def test_resume_measures_only_what_the_journal_lacks(tmp_path: Path, fake_run) -> None:
+    output, _ = fake_run
+    lines = (output / journal.JOURNAL_NAME).read_text().splitlines()
+    cut = [line for line in lines if '"pass": 3' not in line]  # as if killed during pass 3
+    (tmp_path / journal.JOURNAL_NAME).write_text("\n".join(cut) + "\n")
+    sweep(tmp_path, resume=True)
+    again = journal.pass_records(journal.read(tmp_path))
+    assert set(again[("test_step", "double_loop-threads=1-m=10-n_x=2")]) == {1, 2, 3}
+    # nothing measured twice: the resumed journal gained exactly the pass-3 records (and its workers' lines)
+    added = [r for r in journal.read(tmp_path)[len(cut) :] if r["kind"] == "case"]
+    assert {r["pass"] for r in added} == {3} and len(added) == 9
+
+
+def test_a_run_where_nothing_can_be_measured_says_why(tmp_path: Path) -> None:
+    crash_only = GRID.__class__(**{**GRID.__dict__, "m": (CRASH_M,), "train_size": (CRASH_M, 2)})
+    settings_ = SweepSettings("test", crash_only, ("fully_vectorized",), (1,), 2, tmp_path, False)
+    console = Console(record=True, width=200)
+    assert Sweep(settings_, console, FAKE_WORKER, case_limit_s=5).run() == 1
+    log = console.export_text()
+    assert "nothing could be measured" in log and "worker exited with code 1" in log

@@ -1,0 +1,71 @@
+"""Preparing a case without pytest: budget, memory guard, agreement, the size cache."""
+
+import numpy as np
+import pytest
+
+from bench.plan import CaseSpec
+from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured
+from bench.problems import cached_size, prepare_size
+from impls import IMPLEMENTATIONS, Gradient, Implementation
+
+
+def preparer(tmp_path, first_pass: bool = True, budget_s: float = 10.0) -> CasePreparer:
+    return CasePreparer(tmp_path / "cache", budget_s, calls=10, first_pass=first_pass)
+
+
+def test_a_measurable_case_is_checked_and_read(tmp_path) -> None:
+    case = preparer(tmp_path).step_case(CaseSpec("step", "numba_fused", 1, 64, 3))
+    assert case.extra_info["agreement_error"] <= AGREEMENT_RTOL
+    assert case.extra_info["read_s"] > 0 and case.extra_info["compiled"] is True
+    assert case.size.problem.X.shape == (3, 64)
+
+
+def test_over_budget_is_extrapolated_with_the_prediction(tmp_path) -> None:
+    prep = preparer(tmp_path, budget_s=1.0)
+    prep.predictor.record("double_loop", 100, 10, 0.01)
+    with pytest.raises(NotMeasured) as raised:
+        prep.step_case(CaseSpec("step", "double_loop", 1, 2000, 10))  # 0.2 s x 10 calls > 1 s
+    assert raised.value.status == "extrapolated"
+    assert raised.value.extra["predicted_s"] == pytest.approx(0.2)
+    assert "0.2 s per call x 10 calls > budget 1 s" in raised.value.reason
+    assert not (tmp_path / "cache").exists()  # decided before any data was made
+
+
+def test_later_passes_do_not_re_decide_the_budget(tmp_path) -> None:
+    prep = preparer(tmp_path, first_pass=False, budget_s=1e-9)
+    prep.predictor.record("double_loop", 10, 2, 1.0)
+    case = prep.step_case(CaseSpec("step", "double_loop", 1, 20, 2))
+    assert "agreement_error" not in case.extra_info  # checked in pass 1, on the same data
+
+
+def test_a_size_that_cannot_fit_is_refused_before_allocating(tmp_path) -> None:
+    with pytest.raises(NotMeasured) as raised:
+        preparer(tmp_path).step_case(CaseSpec("step", "fully_vectorized", 1, 10**9, 2000))
+    assert raised.value.status == "refused"
+    assert "needs about 32.1 TB (X is 16 TB)" in raised.value.reason
+
+
+def test_a_disagreeing_implementation_is_not_timed(tmp_path, monkeypatch) -> None:
+    def off_by_a_little(X, Y, w, b):  # type: ignore[no-untyped-def]
+        dw, db, cost = IMPLEMENTATIONS["fully_vectorized"].step(X, Y, w, b)
+        return Gradient(dw, db, cost * (1 + 1e-6))  # the cost is compared directly: error 1e-6
+
+    broken = Implementation("off_by_a_little", "off", "wrong on purpose", 2, off_by_a_little)
+    monkeypatch.setitem(IMPLEMENTATIONS, broken.name, broken)
+    with pytest.raises(NotMeasured) as raised:
+        preparer(tmp_path).step_case(CaseSpec("step", broken.name, 1, 50, 4))
+    assert raised.value.status == "disagrees"
+    assert raised.value.reason.startswith("disagrees with fully_vectorized: relative error 1e-06 > 1e-09")
+    assert raised.value.extra["agreement_error"] == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> None:
+    built = cached_size(30, 4, tmp_path)
+    assert (tmp_path / "m=30-n_x=4" / "X.npy").exists()
+    loaded = cached_size(30, 4, tmp_path)
+    fresh = prepare_size(30, 4)
+    for got in (built, loaded):
+        np.testing.assert_array_equal(got.problem.X, fresh.problem.X)
+        np.testing.assert_array_equal(got.reference.dw, fresh.reference.dw)
+        assert got.problem.b == fresh.problem.b and got.reference.cost == fresh.reference.cost
+    assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # ordinary memory, not a map
