@@ -16,11 +16,14 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and types: ruff check, ruff format --check, mypy."""
+    """Check style, types and the CI workflow: ruff check, ruff format --check, mypy, zizmor."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "impls", "bench")
+    # Any finding (injection, unpinned action, broad token, persisted credentials...) fails.
+    # Offline: the audits that ask GitHub's API are skipped, so every machine gets the same answer.
+    session.run("zizmor", "--offline", ".github/workflows/")
 
 
 @nox.session(default=False)
