@@ -3,7 +3,12 @@
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.default_venv_backend = "venv"
+# uv where it is installed (`pip install "nox[uv]"`, as .ci/run does), else the standard library's venv and pip.
+# Every session installs the same `.[dev]`, and nox gives each session its own environment (it has no way to
+# share one between sessions). With uv that costs little: uv creates an environment in milliseconds and links
+# packages from its cache, so each package is downloaded and unpacked once per machine, and every further
+# session's install takes about 3 s where pip took about a minute.
+nox.options.default_venv_backend = "uv|venv"
 nox.options.sessions = ["tests", "lint"]
 
 
@@ -16,11 +21,14 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and types: ruff check, ruff format --check, mypy."""
+    """Check style, types and the CI workflow: ruff check, ruff format --check, mypy, zizmor."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "impls", "bench")
+    # Any finding (injection, unpinned action, broad token, persisted credentials...) fails.
+    # Offline: the audits that ask GitHub's API are skipped, so every machine gets the same answer.
+    session.run("zizmor", "--offline", ".github/workflows/")
 
 
 @nox.session(default=False)
