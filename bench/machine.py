@@ -26,6 +26,11 @@ def _numba_threading_layer() -> str:
         return f"not started (configured: {configured})"
 
 
+def relevant_environment() -> dict[str, str]:
+    """The variables of this process that size thread pools or choose BLAS kernels."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)}
+
+
 def machine_info() -> dict[str, object]:
     """Cores, memory, library versions, BLAS and thread settings, and the relevant environment.
 
@@ -48,5 +53,5 @@ def machine_info() -> dict[str, object]:
         ],
         "numba_threads": numba.get_num_threads(),
         "numba_threading_layer": _numba_threading_layer(),
-        "environment": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)},
+        "environment": relevant_environment(),
     }

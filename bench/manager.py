@@ -33,6 +33,7 @@ from rich.console import Console
 
 from bench import journal
 from bench.budget import calls_per_case
+from bench.machine import relevant_environment
 from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases, worker_keys
 from bench.prepare import case_info
 from bench.profiles import Grid
@@ -335,6 +336,8 @@ class Sweep:
 
         records = journal.read(self.output)
         machine: dict[str, Any] = next((r["machine_info"] for r in reversed(records) if r["kind"] == "machine"), {})
+        # The worker's environment has the thread variables the manager set; the user's is what to report.
+        machine["environment"] = relevant_environment()
         run = asdict(self.settings) | {"output": str(self.output), "passes": self.settings.grid.passes}
         return journal.write_benchmark_json(
             self.output, machine, get_commit_info(), run, metadata.version("pytest-benchmark")

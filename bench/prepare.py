@@ -32,11 +32,12 @@ class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
 
 @dataclass(frozen=True)
 class PreparedCase:
-    """What to time, and what to record about it."""
+    """What to time, and what to record about it; `slow` cases are timed in fixed rounds (see CasePreparer)."""
 
     impl: Implementation
     size: PreparedSize
     extra_info: dict[str, Any]
+    slow: bool
 
 
 @dataclass
@@ -46,13 +47,17 @@ class CasePreparer:
     `calls` is how many calls a case costs over the whole sweep, which the
     budget must afford. The budget and the agreement check apply in the first
     pass only: later passes time the cases the first one measured, on the
-    same data.
+    same data. A call predicted to take `slow_call_s` or more is "slow": its
+    minimum rounds fill the pass's timing target anyway, so it is timed in
+    exactly those rounds, without pytest-benchmark's calibration call (seconds
+    of a double loop, spent on no measurement).
     """
 
     cache: Path
     budget_s: float
     calls: int
     first_pass: bool
+    slow_call_s: float = float("inf")
     predictor: Predictor = field(default_factory=Predictor)
     _size: PreparedSize | None = None
 
@@ -66,20 +71,21 @@ class CasePreparer:
             self._size = cached_size(m, n_x, self.cache)
         return self._size
 
-    def check_budget(self, impl: str, m: int, n_x: int, repeat: int = 1) -> None:
-        """Raise NotMeasured('extrapolated') when `repeat` steps at (m, n_x) would cost more than the budget."""
+    def check_budget(self, impl: str, m: int, n_x: int, repeat: int = 1) -> bool:
+        """Whether a call of `repeat` steps at (m, n_x) is slow; NotMeasured('extrapolated') when over budget."""
         predicted = self.predictor.predict(impl, m, n_x)
-        if not self.first_pass or predicted is None:
-            return
+        if predicted is None:
+            return False
         predicted *= repeat
-        if predicted * self.calls > self.budget_s:
+        if self.first_pass and predicted * self.calls > self.budget_s:
             reason = f"predicted {predicted:.3g} s per call x {self.calls} calls > budget {self.budget_s:g} s"
             raise NotMeasured("extrapolated", reason, predicted_s=predicted)
+        return predicted >= self.slow_call_s
 
     def step_case(self, case: CaseSpec) -> PreparedCase:
         """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
         impl = IMPLEMENTATIONS[case.impl]
-        self.check_budget(case.impl, case.m, case.n_x)
+        slow = self.check_budget(case.impl, case.m, case.n_x)
         size = self.size(case.m, case.n_x)
         impl.warmup()  # compile before anything is timed
         extra: dict[str, Any] = {"compiled": impl.compiled, "peer": impl.peer}
@@ -91,7 +97,7 @@ class CasePreparer:
                 raise NotMeasured("disagrees", reason, **extra)
         # The floor this step is compared with, read in the same process, threads and pass.
         extra["read_s"] = streaming_read(size.problem.X).seconds
-        return PreparedCase(impl, size, extra)
+        return PreparedCase(impl, size, extra, slow)
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""

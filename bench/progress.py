@@ -34,6 +34,9 @@ class SweepProgress:
             TimeRemainingColumn(),
             console=console,
             transient=False,
+            # Redrawn on events only: a refresh thread would wake every 100 ms beside a worker that wants
+            # every core, and a thread pool waiting at a barrier for a preempted thread loses a time slice.
+            auto_refresh=False,
         )
         self._task: TaskID = self._progress.add_task("starting", total=total, completed=done)
         self._where = ""
@@ -50,14 +53,15 @@ class SweepProgress:
     def worker(self, key: WorkerKey, pass_number: int, passes: int) -> None:
         """A worker starts: say which pass and which implementation and threads."""
         self._where = f"pass {pass_number}/{passes}"
-        self._progress.update(self._task, description=f"{self._where} {key.impl} threads={key.threads}")
+        self._progress.update(self._task, description=f"{self._where} {key.impl} threads={key.threads}", refresh=True)
 
     def case(self, case_id: str) -> None:
-        self._progress.update(self._task, description=f"{self._where} {case_id}")
+        self._progress.update(self._task, description=f"{self._where} {case_id}", refresh=True)
 
     def finished(self, case_id: str, pass_number: int, status: str, reason: str | None) -> None:
         """One case-pass done; anything not measured is said on a line of its own."""
         self._progress.advance(self._task)
+        self._progress.refresh()
         if status == "measured":
             return
         color = "yellow" if status in ("extrapolated", "refused") else "red"

@@ -32,10 +32,12 @@ class WorkerPlugin:
         emit: Emit,
         pools: dict[str, int],
         want_machine_info: bool,
+        min_rounds: int,
     ) -> None:
         self.cases = {case.id: case for case in cases}
         self.pools = pools  # the thread pools' sizes as read back in this worker, recorded with every case
         self.want_machine_info = want_machine_info
+        self.min_rounds = min_rounds
         self.preparer = preparer
         self.iterations = iterations
         self.emit = emit
@@ -53,6 +55,12 @@ class WorkerPlugin:
     def sweep(self) -> WorkerPlugin:
         return self
 
+    def time(self, benchmark: Any, slow: bool, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Time `function`: as pytest-benchmark calibrates it, or, when slow, in exactly the minimum rounds."""
+        if slow:
+            return benchmark.pedantic(function, args=args, kwargs=kwargs, rounds=self.min_rounds, iterations=1)
+        return benchmark(function, *args, **kwargs)
+
     # --- called by the suite ---
 
     def start_step(self, node: pytest.Item) -> PreparedCase:
@@ -65,15 +73,15 @@ class WorkerPlugin:
         prepared.extra_info.update(case_info(case, self.iterations), status="measured")
         return prepared
 
-    def start_train(self, node: pytest.Item) -> tuple[Any, Any, dict[str, Any]]:
-        """X, Y and what to record for the training benchmark, or skip it when over budget."""
+    def start_train(self, node: pytest.Item) -> tuple[Any, Any, dict[str, Any], bool]:
+        """X, Y, what to record and whether it is slow, for the training benchmark; skipped when over budget."""
         case = self._start(node)
         try:
-            self.preparer.check_budget(case.impl, case.m, case.n_x, repeat=self.iterations)
+            slow = self.preparer.check_budget(case.impl, case.m, case.n_x, repeat=self.iterations)
             X, Y, _, _ = self.preparer.size(case.m, case.n_x).problem
         except NotMeasured as not_measured:
             self._not_measured(node, case, not_measured)
-        return X, Y, case_info(case, self.iterations) | {"status": "measured"}
+        return X, Y, case_info(case, self.iterations) | {"status": "measured"}, slow
 
     def finish(self, benchmark: Any) -> None:
         """Add the achieved bandwidth, teach the predictor, send the case."""

@@ -100,12 +100,13 @@ def main() -> int:
     if problems and spec.threads <= threads.all_cores():
         print(f"asked for {spec.threads} threads, but {'; '.join(problems)}", file=sys.stderr)
         return 3
-    preparer = CasePreparer(Path(spec.cache), spec.budget_s, spec.calls, spec.first_pass)
+    slow_call_s = spec.max_time_s / spec.min_rounds  # the minimum rounds of such a call fill the timing target
+    preparer = CasePreparer(Path(spec.cache), spec.budget_s, spec.calls, spec.first_pass, slow_call_s)
     for m, n_x, seconds in spec.known:
         preparer.predictor.record(spec.impl, m, n_x, seconds)
     pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}
     pools["numba"] = readback["numba_threads"]
-    plugin = WorkerPlugin(spec.cases, preparer, spec.iterations, emit, pools, spec.machine_info)
+    plugin = WorkerPlugin(spec.cases, preparer, spec.iterations, emit, pools, spec.machine_info, spec.min_rounds)
     exit_code = pytest.main(pytest_arguments(spec), plugins=[plugin])
     if plugin.machine_info:
         emit({"event": "machine", "machine_info": plugin.machine_info})

@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from bench import journal
+from bench.machine import relevant_environment
 from bench.manager import Sweep, SweepSettings
 from bench.plan import WorkerKey, pass_order
 from bench.profiles import PROFILES
@@ -55,6 +56,8 @@ def test_every_case_is_measured_in_every_pass_and_merged(fake_run) -> None:
     assert case["extra_info"]["passes"][2]["median"] == pytest.approx(20 * 2 * 1e-9 * 1.03)
     assert run["run"]["passes"] == 3 and run["run"]["threads"] == [1, 2]
     assert set(run["machine_info"]["thread_settings"]) == {"1", "2"}
+    # The user's environment, not the workers' (whose thread variables the manager set).
+    assert run["machine_info"]["environment"] == relevant_environment()
 
 
 def test_a_crash_costs_its_case_only_and_keeps_the_stderr(fake_run) -> None:

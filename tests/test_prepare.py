@@ -69,3 +69,12 @@ def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> No
         np.testing.assert_array_equal(got.reference.dw, fresh.reference.dw)
         assert got.problem.b == fresh.problem.b and got.reference.cost == fresh.reference.cost
     assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # ordinary memory, not a map
+
+
+def test_a_call_predicted_slow_is_timed_in_fixed_rounds(tmp_path) -> None:
+    prep = CasePreparer(tmp_path / "cache", budget_s=100.0, calls=10, first_pass=False, slow_call_s=0.05)
+    prep.predictor.record("double_loop", 20, 2, 0.01)
+    assert prep.step_case(CaseSpec("step", "double_loop", 1, 40, 2)).slow is False  # predicted 0.02 s
+    assert prep.step_case(CaseSpec("step", "double_loop", 1, 200, 2)).slow is True  # predicted 0.1 s
+    assert prep.check_budget("double_loop", 20, 2, repeat=10) is True  # a training run of 10 steps
+    assert prep.check_budget("numba_loop", 20, 2) is False  # nothing to predict from: calibrated as usual

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from bench import journal
+from bench.profiles import PROFILES
 from bench.threads import all_cores
 
 REPO = Path(__file__).parents[1]
@@ -44,6 +45,9 @@ def test_run_writes_json_csv_charts_and_report(tiny_run: Path) -> None:
     assert [p["pass"] for p in info["passes"]] == [1, 2]
     assert step["stats"]["rounds"] == sum(p["rounds"] for p in info["passes"]) == len(step["stats"]["data"])
     assert step["options"]["disable_gc"] is True
+    # double_loop's training run takes milliseconds: timed in exactly the minimum rounds, no calibration call
+    train = cases["double_loop-threads=1"]["extra_info"]["passes"]
+    assert [p["rounds"] for p in train] == [PROFILES["quick"].min_rounds] * 2
     machine = output["machine_info"]
     assert {"threadpools", "environment", "packages", "cpu", "thread_settings"} <= set(machine)
     assert output["commit_info"]["id"]

@@ -19,15 +19,15 @@ def test_step(
     case = sweep.start_step(request.node)
     benchmark.group = f"m={m} n_x={n_x}"  # one table per size: read speedups down it
     benchmark.extra_info.update(case.extra_info)
-    benchmark(case.impl.step, *case.size.problem)
+    sweep.time(benchmark, case.slow, case.impl.step, *case.size.problem)
     sweep.finish(benchmark)
 
 
 def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int) -> None:
     """`train` for a fixed number of iterations: the loop that vectorization keeps."""
-    X, Y, extra = sweep.start_train(request.node)
+    X, Y, extra, slow = sweep.start_train(request.node)
     benchmark.group = "train m={train_m} n_x={train_n_x} iterations={iterations}".format(**extra)
     benchmark.extra_info.update(extra)
-    result = benchmark(train, impl, X, Y, alpha=0.5, iterations=extra["iterations"])
+    result = sweep.time(benchmark, slow, train, impl, X, Y, alpha=0.5, iterations=extra["iterations"])
     benchmark.extra_info["costs"] = result.costs.tolist()
     sweep.finish(benchmark)
