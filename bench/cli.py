@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sweep every selected implementation over the profile's sizes with pytest-benchmark. "
         "Each implementation runs in worker processes of its own, one per thread count, with its thread "
         "pools sized before any library loads; every case is measured in several passes, the order of "
-        "workers reversed from pass to pass. Each finished case is written to OUTPUT at once (cases.jsonl), "
+        "workers rotated from pass to pass. Each finished case is written to OUTPUT at once (cases.jsonl), "
         "so an interrupted run keeps what it measured; --resume goes on from there. A case predicted to "
         "exceed --budget is not timed and is reported as extrapolated.",
     )

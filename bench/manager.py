@@ -2,7 +2,7 @@
 
     bench run (manager)
        ├─ pass 1: worker(impl A, 1 thread), worker(impl A, all cores), worker(impl B, ...), ...
-       ├─ pass 2: the same workers in reverse order, on the cases pass 1 measured
+       ├─ pass 2: the same workers, starting further along the list, on the cases pass 1 measured
        └─ pass 3 ...
 
 One worker process runs at a time, so no two libraries' thread pools share
@@ -213,7 +213,7 @@ class Sweep:
         with SweepProgress(self.console, self._planned(keys)) as self.progress:
             try:
                 for pass_number in range(1, grid.passes + 1):
-                    for key in pass_order(keys, pass_number):
+                    for key in pass_order(keys, pass_number, grid.passes):
                         self._run_worker(key, pass_number)
             except KeyboardInterrupt:
                 interrupted = True

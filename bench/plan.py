@@ -3,9 +3,13 @@
 A case is one implementation at one thread count and one size (or its
 training run). A worker is one process for one implementation and one thread
 count: it measures that worker's cases of one pass, sizes in increasing
-order. Every case is measured in several passes; the order of workers is
-reversed from one pass to the next, so that a slow drift of the machine lands
-on every implementation alike.
+order. Every case is measured in several passes; each pass starts one
+R-th further along the list of workers (R passes), so that every worker
+takes the early, middle and late places of a pass in turn and a slow drift of
+the machine lands on every implementation alike. Rotating, not reversing:
+reversed passes put a worker at the end of one pass and the start of the
+next, back to back, where one slow minute of this shared machine (whole
+worker processes 2x slower, seen here) hits two of its three passes.
 """
 
 from __future__ import annotations
@@ -51,9 +55,10 @@ def worker_keys(impls: tuple[str, ...], threads: tuple[int, ...], parallel: dict
     return [WorkerKey(impl, t) for impl in impls for t in (threads if parallel[impl] else (1,))]
 
 
-def pass_order(keys: list[WorkerKey], pass_number: int) -> list[WorkerKey]:
-    """Workers in registry order in odd passes, reversed in even ones."""
-    return list(keys) if pass_number % 2 == 1 else list(reversed(keys))
+def pass_order(keys: list[WorkerKey], pass_number: int, passes: int) -> list[WorkerKey]:
+    """The workers of pass `pass_number` (from 1) of `passes`: the list rotated by (pass - 1) / passes of its length."""
+    shift = (pass_number - 1) * len(keys) // passes
+    return keys[shift:] + keys[:shift]
 
 
 def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:

@@ -1,5 +1,6 @@
 """The manager with a stand-in worker: passes, order, merging, crashes, hangs, resume."""
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -81,17 +82,25 @@ def test_a_hung_worker_is_killed_and_the_sweep_goes_on(fake_run) -> None:
     assert set(passes[("test_step", f"fully_vectorized-threads=1-m={HANG_M}-n_x=2")]) == {1}
 
 
-def test_workers_alternate_order_between_passes(fake_run) -> None:
+def test_each_pass_starts_further_along_the_workers(fake_run) -> None:
     output, _ = fake_run
     started = [(r["pass"], WorkerKey(r["impl"], r["threads"])) for r in journal.read(output) if r["kind"] == "worker"]
-    order = {}
+    order: dict[int, list[WorkerKey]] = {}
     for pass_number, key in started:  # a worker restarted after a crash appears again: keep its first start
         order.setdefault(pass_number, [])
         if key not in order[pass_number]:
             order[pass_number].append(key)
     keys = [WorkerKey("fully_vectorized", 1), WorkerKey("fully_vectorized", 2), WorkerKey("double_loop", 1)]
-    assert order[1] == pass_order(keys, 1) == keys
-    assert order[2] == list(reversed(keys)) and order[3] == keys
+    assert order == {1: keys, 2: keys[1:] + keys[:1], 3: keys[2:] + keys[:2]}
+
+
+def test_rotation_spreads_each_workers_passes_apart() -> None:
+    keys = [WorkerKey(f"impl{i}", 1) for i in range(9)]
+    schedule = [key for p in (1, 2, 3) for key in pass_order(keys, p, 3)]
+    for key in keys:
+        places = [i for i, k in enumerate(schedule) if k == key]
+        assert min(b - a for a, b in itertools.pairwise(places)) >= 6  # reversing the order gave 1 at the ends
+        assert sorted(place % 9 // 3 for place in places) == [0, 1, 2]  # early, middle and late once each
 
 
 def test_resume_measures_only_what_the_journal_lacks(tmp_path: Path, fake_run) -> None:
