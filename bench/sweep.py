@@ -1,10 +1,10 @@
 """The pytest plugin inside a worker: parametrizes the suite with the worker's cases and reports each one.
 
-The suite (bench/suite/) only calls `benchmark(impl.step, *problem)`. This
-plugin gives it the cases the manager asked for, prepares each outside the
-timed region (`bench.prepare`), and sends one record per case to the
-manager: measured (pytest-benchmark's stats, per-round times included) or
-not measured, with the reason.
+The suite (bench/suite/) only times the step. This plugin gives it the cases
+the manager asked for, prepares each outside the timed region
+(`bench.prepare`), chooses how to time it (`time`), and sends one record per
+case to the manager: measured (pytest-benchmark's stats, per-round times
+included) or not measured, with the reason.
 """
 
 from __future__ import annotations
