@@ -19,7 +19,7 @@ PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same pro
 CASE = ["kind", "impl", "threads", "dtype", "m", "n_x"]
 CONFIDENCE = 0.95
 
-# The two settings a report speaks of (FORMAT.md).
+# The two settings a report speaks of (bench/journal.py).
 ONE_THREAD = "1 thread"
 ALL_CORES = "all cores"
 SETTINGS = (ONE_THREAD, ALL_CORES)
@@ -105,7 +105,7 @@ def steps(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_setting(results: pd.DataFrame) -> pd.DataFrame:
-    """The rows of each setting, with a `setting` column: "1 thread" and "all cores" (FORMAT.md).
+    """The rows of each setting, with a `setting` column: "1 thread" and "all cores" (bench/journal.py).
 
     "1 thread" is every row at threads == 1; "all cores" is every row marked
     as_installed. A single-threaded implementation's row is in both.

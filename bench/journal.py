@@ -11,6 +11,22 @@ commit_info, benchmarks with per-round data), plus two keys of ours:
 Records: `case` (one pass of one case, from a worker: {"kind": "case",
 "pass": p, "benchmark": pytest-benchmark's record}), `worker` (what a worker
 read back of its thread pools) and `machine` (the machine info, once).
+
+The format the analysis reads (bench/results.py). Every case is measured in
+R passes; pass p of every implementation ran in the same sweep pass, so
+passes pair by number (a failed later pass is left out, so numbers can skip).
+A measured case's record has pooled pytest-benchmark `stats` ("data": the
+rounds of pass 1, then pass 2, ...) and in `extra_info`: kind ("step" or
+"train"), impl, label, threads, dtype, parallel (the implementation can use
+several threads), m and n_x (train_m, train_n_x, iterations and costs for a
+training run), status, agreement_error, read_s (median over passes of the
+per-pass best streaming read of X in the same worker), pools (the thread
+pools read back) and `passes`: [{pass, median, min, q1, q3, rounds, read_s}].
+An unmeasured case has "stats": null and a status (extrapolated, refused,
+disagrees, failed, timed out) with its reason. `run` holds the settings,
+among them passes, threads and all_cores. The two settings a report speaks
+of: "1 thread" (rows at threads == 1) and "all cores" (a parallel
+implementation's rows at all_cores threads, a single-threaded one's at 1).
 """
 
 import json
@@ -49,6 +65,19 @@ def read(directory: Path) -> list[Record]:
         except json.JSONDecodeError:
             continue
     return records
+
+
+def unmeasured_record(name: str, fullname: str, params: dict[str, Any], param: str, extra_info: Record) -> Record:
+    """A case that was not timed, shaped like pytest-benchmark's records: no stats, the reason in extra_info."""
+    return {
+        "group": None,
+        "name": name,
+        "fullname": fullname,
+        "params": params,
+        "param": param,
+        "extra_info": extra_info,
+        "stats": None,
+    }
 
 
 def case_key(benchmark: Record) -> tuple[str, str]:

@@ -5,7 +5,8 @@ from importlib import metadata
 
 import numba
 import psutil
-from threadpoolctl import threadpool_info
+
+from bench.threads import read_back
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "pandas", "scikit-learn", "pytest-benchmark")
 ENVIRONMENT_PREFIXES = ("OPENBLAS", "OMP_", "MKL_", "NUMBA_", "BLIS_", "GOTO_")
@@ -44,14 +45,7 @@ def machine_info() -> dict[str, object]:
         "ram_bytes": memory.total,
         "available_ram_bytes": memory.available,
         "packages": {name: _version(name) for name in PACKAGES},
-        "threadpools": [
-            {
-                key: pool.get(key)
-                for key in ("user_api", "internal_api", "prefix", "version", "num_threads", "architecture")
-            }
-            for pool in threadpool_info()
-        ],
-        "numba_threads": numba.get_num_threads(),
+        **read_back(),  # threadpools, numba_threads
         "numba_threading_layer": _numba_threading_layer(),
         "environment": relevant_environment(),
     }

@@ -309,16 +309,8 @@ class Sweep:
     def _record_lost(self, case: CaseSpec, pass_number: int, status: str, reason: str, stderr: str) -> None:
         """Record a case whose worker crashed or hung while measuring it."""
         extra = case_info(case, self.settings.grid.train_iterations)
-        record = {
-            "group": None,
-            "name": case.test_name,
-            "fullname": case.test_name,
-            "params": {},
-            "param": case.id,
-            "extra_info": extra | {"status": status, "reason": reason, "stderr": stderr},
-            "stats": None,
-        }
-        self._record(pass_number, record)
+        extra |= {"status": status, "reason": reason, "stderr": stderr}
+        self._record(pass_number, journal.unmeasured_record(case.test_name, case.test_name, {}, case.id, extra))
         if stderr:
             self.console.print(f"    stderr of the worker: {stderr[-600:]}", markup=False, highlight=False)
 

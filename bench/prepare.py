@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.bandwidth import streaming_read
 from bench.budget import Predictor
-from bench.plan import CaseSpec
+from bench.plan import STEP, TRAIN, CaseSpec
 from bench.problems import PreparedSize, cached_size, memory_refusal
 from impls import IMPLEMENTATIONS, Implementation, relative_error
 
@@ -101,7 +101,7 @@ class CasePreparer:
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""
-        if case.kind == "step":
+        if case.kind == STEP:
             self.predictor.record(case.impl, case.m, case.n_x, seconds)
 
 
@@ -116,6 +116,6 @@ def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:
         "dtype": "float64",
         "parallel": impl.parallel,
     }
-    if case.kind == "train":
+    if case.kind == TRAIN:
         return info | {"train_m": case.m, "train_n_x": case.n_x, "iterations": iterations}
     return info | {"m": case.m, "n_x": case.n_x, "bytes_x": 8 * case.m * case.n_x}

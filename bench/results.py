@@ -1,6 +1,6 @@
 """A run's JSON as tidy tables: a row per case (implementation x threads x m x n_x, and training), a row per pass.
 
-The contract is /work/notes/FORMAT.md (issue 9): each case is measured in R
+The format is bench/journal.py's (its docstring): each case is measured in R
 passes, pass p of every implementation measured close in time to pass p of
 every other, and a case's time is the median over passes of the per-pass
 medians. Runs written before that format (one pass, no `threads`) still load:
@@ -28,7 +28,7 @@ COLUMNS = [
     "threads",  # threads the worker's pools were fixed to
     "dtype",
     "parallel",  # the implementation can use more than one thread
-    "as_installed",  # this row is what a user gets as installed: the "all cores" setting (FORMAT.md)
+    "as_installed",  # this row is what a user gets as installed: the "all cores" setting (bench/journal.py)
     "status",  # measured, extrapolated (over budget), refused (memory), disagrees, failed, timed out
     "passes",  # passes measured (0 when not measured)
     "seconds",  # median over passes of pass medians where measured, predicted_s where extrapolated
@@ -137,7 +137,7 @@ def tidy(run: dict[str, Any]) -> pd.DataFrame:
 
 
 def _as_installed(frame: pd.DataFrame, all_cores: int | None) -> pd.Series:
-    """Which rows make the "all cores" setting (FORMAT.md).
+    """Which rows make the "all cores" setting (bench/journal.py).
 
     Parallel implementations: their rows at the run's all_cores threads (or
     the largest thread count in the run when none has that many). The others

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench import journal
 from bench.machine import machine_info as our_machine_info
 from bench.plan import STEP, TEST_NAMES, TRAIN, CaseSpec
 from bench.prepare import CasePreparer, NotMeasured, PreparedCase, case_info
@@ -113,17 +114,7 @@ class WorkerPlugin:
 
     def _send_unmeasured(self, node: pytest.Item, extra: dict[str, Any]) -> None:
         callspec = node.callspec  # type: ignore[attr-defined]
-        self._send(
-            {
-                "group": None,
-                "name": node.name,
-                "fullname": node.nodeid,
-                "params": callspec.params,
-                "param": callspec.id,
-                "extra_info": extra,
-                "stats": None,
-            }
-        )
+        self._send(journal.unmeasured_record(node.name, node.nodeid, callspec.params, callspec.id, extra))
 
     # --- pytest hooks ---
 

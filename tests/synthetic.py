@@ -1,4 +1,4 @@
-"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes (/work/notes/FORMAT.md)."""
+"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes (bench/journal.py's docstring)."""
 
 from collections.abc import Sequence
 from typing import Any
