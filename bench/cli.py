@@ -180,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("run_a", type=Path, metavar="RUN_A", help="a run directory or its benchmark.json")
     reproduce.add_argument("run_b", type=Path, metavar="RUN_B", help="a run directory or its benchmark.json")
     reproduce.add_argument("--json", action="store_true", help="print the summary and cells as JSON on stdout")
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict a step's time at any size from a run's cost models; CSV on stdout",
+        description="Fits t(m, n_x) = a + b*m + c*m*n_x per implementation x threads x dtype on the run's "
+        "measured steps (c per cache level where the data show it; bench/model.py) and prints, for every "
+        "requested size, the predicted seconds per step with its 95%% bootstrap interval. Sizes past the "
+        "largest measured one are extrapolations: beyond_measured says so.",
+    )
+    predict.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory or its benchmark.json")
+    predict.add_argument("--m", type=_positive_ints, required=True, metavar="M,M,...", help="examples, e.g. 3e4")
+    predict.add_argument("--n-x", type=_positive_ints, required=True, metavar="N,N,...", help="features")
+    predict.add_argument("--impl", action="append", help="only this implementation (repeatable). Default: all")
+    predict.add_argument("--threads", metavar="T", help="only this thread count: a number, or 'all' (as installed)")
+    predict.add_argument("--dtype", help="only this dtype, e.g. float64")
     return parser
 
 
@@ -412,6 +427,55 @@ def command_reproduce(args: argparse.Namespace, console: Console) -> int:
     return 1 if agreement.flipped else 0
 
 
+def _chosen_models(args: argparse.Namespace, run: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """The run's models that the options select, and why others could not be fitted; ValueError naming what is
+    missing."""
+    from bench.model import run_models
+
+    models, unfitted = run_models(run)
+    in_run = sorted({b["extra_info"]["impl"] for b in run["benchmarks"] if b["extra_info"]["kind"] == "step"})
+    for impl in args.impl or []:
+        if impl not in in_run:
+            raise ValueError(f"{impl!r} is not in this run; it has: {', '.join(in_run)}")
+        if not any(key[0] == impl for key in models):
+            reasons = [reason for reason in unfitted if reason.startswith(f"{impl} ")]
+            raise ValueError("; ".join(reasons) or f"{impl}: no measured step in this run")
+    chosen = [model for key, model in models.items() if not args.impl or key[0] in args.impl]
+    if args.dtype:
+        chosen = [model for model in chosen if model.dtype == args.dtype]
+    if args.threads == "all":  # as installed: each implementation's most threads (1 for single-threaded ones)
+        most = {model.impl: max(m.threads for m in chosen if m.impl == model.impl) for model in chosen}
+        chosen = [model for model in chosen if model.threads == most[model.impl]]
+    elif args.threads:
+        chosen = [model for model in chosen if str(model.threads) == args.threads]
+    if not chosen:
+        raise ValueError(f"no model matches --threads {args.threads} --dtype {args.dtype} in this run")
+    return chosen, unfitted
+
+
+def command_predict(args: argparse.Namespace, console: Console) -> int:
+    from bench.model import prediction_table
+    from bench.results import load_run
+
+    try:
+        run = load_run(args.run_dir)
+        chosen, unfitted = _chosen_models(args, run)
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/] {error}")
+        return 2
+    table = prediction_table(chosen, args.m, args.n_x)
+    for reason in unfitted:
+        console.print(f"[yellow]not predicted:[/] {reason}")
+    if not run.get("machine_info", {}).get("caches"):
+        console.print("[yellow]note:[/] this run records no cache sizes: one cost per element at every size")
+    for row in table[table.beyond_measured].drop_duplicates(["impl", "m", "n_x"]).itertuples():
+        console.print(
+            f"[yellow]extrapolation:[/] {row.impl} at m={row.m}, n_x={row.n_x} is past the largest size measured"
+        )
+    table.to_csv(sys.stdout, index=False, float_format="%.6g")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)  # logs get full lines
@@ -423,6 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "selftest": command_selftest,
         "regress": command_regress,
         "reproduce": command_reproduce,
+        "predict": command_predict,
     }
     try:
         return commands[args.command](args, console)

@@ -6,6 +6,7 @@ from importlib import metadata
 import numba
 import psutil
 
+from bench.model import read_caches
 from bench.threads import read_back
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "pandas", "scikit-learn", "pytest-benchmark")
@@ -33,7 +34,7 @@ def relevant_environment() -> dict[str, str]:
 
 
 def machine_info() -> dict[str, object]:
-    """Cores, memory, library versions, BLAS and thread settings, and the relevant environment.
+    """Cores, memory, cache sizes, library versions, BLAS and thread settings, and the relevant environment.
 
     OPENBLAS_CORETYPE and friends can slow numpy a lot; they are recorded,
     never changed, so a surprising result can be traced to them.
@@ -44,6 +45,7 @@ def machine_info() -> dict[str, object]:
         "physical_cores": psutil.cpu_count(logical=False),
         "ram_bytes": memory.total,
         "available_ram_bytes": memory.available,
+        "caches": read_caches(),  # bytes of L1d, L2, L3: the cost model's levels (bench/model.py)
         "packages": {name: _version(name) for name in PACKAGES},
         **read_back(),  # threadpools, numba_threads
         "numba_threading_layer": _numba_threading_layer(),
