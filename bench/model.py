@@ -136,7 +136,7 @@ class CostModel:
     def coefficient(self, name: str) -> tuple[float, float, float]:
         """(value, low, high) of one coefficient in seconds, e.g. "call" or "element_L3"."""
         column = self.terms.names.index(name)
-        low, high = np.quantile(self.samples[:, column], [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
+        low, high = interval(self.samples[:, column])
         return float(self.coefficients[column]), float(low), float(high)
 
     def element_cost(self, level: str) -> tuple[float, float, float]:
@@ -149,14 +149,24 @@ class CostModel:
         levels = np.array([self.caches.level(b) for b in m * n_x * self.itemsize])
         return self.terms.design(m, n_x, levels)
 
-    def predict(self, m: object, n_x: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Seconds per step at each (m, n_x) (broadcast): (predicted, low, high), the 95% bootstrap interval."""
+    def predict_samples(self, m: object, n_x: object) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds per step at each (m, n_x) (broadcast), and the same from each bootstrap resample (last axis)."""
         m_values, n_x_values = np.broadcast_arrays(np.asarray(m, float), np.asarray(n_x, float))
         rows = self._rows(m_values.ravel(), n_x_values.ravel())
-        resampled = rows @ self.samples.T
-        low, high = np.quantile(resampled, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=1)
         shape = m_values.shape
-        return (rows @ self.coefficients).reshape(shape), low.reshape(shape), high.reshape(shape)
+        return (rows @ self.coefficients).reshape(shape), (rows @ self.samples.T).reshape(*shape, -1)
+
+    def predict(self, m: object, n_x: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Seconds per step at each (m, n_x) (broadcast): (predicted, low, high), the 95% bootstrap interval."""
+        predicted, resampled = self.predict_samples(m, n_x)
+        low, high = interval(resampled)
+        return predicted, low, high
+
+
+def interval(resampled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% percentile interval over the last axis (the bootstrap resamples)."""
+    low, high = np.quantile(resampled, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=-1)
+    return low, high
 
 
 class TooFewCasesError(ValueError):
