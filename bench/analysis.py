@@ -182,16 +182,31 @@ def verdicts(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) ->
     )
 
 
-def describe_sizes(frame: pd.DataFrame) -> str:
-    """Where in the size grid the rows lie, e.g. 'n_x=10: m=1e+03..1e+06; n_x=100: m=100'."""
+def describe_sizes(frame: pd.DataFrame, grid: pd.DataFrame) -> str:
+    """Where in the size grid the rows lie, e.g. 'n_x=10: m=1e3..1e5, 1e6 (4 sizes); n_x=100: m=1e2 (1 size)'.
+
+    `grid` holds every cell the rows were drawn from: "a..b" names a run of
+    consecutive grid sizes all in `frame`, never a range with a size of
+    another verdict inside it.
+    """
     if frame.empty:
         return "nowhere"
     parts = []
     for n_x, group in frame.groupby("n_x"):
-        ms = sorted(group.m)
-        span = f"{ms[0]:.0e}" if len(ms) == 1 else f"{ms[0]:.0e}..{ms[-1]:.0e}"
-        parts.append(f"n_x={n_x}: m={span} ({len(ms)} size{'s' if len(ms) > 1 else ''})")
-    return "; ".join(parts).replace("e+0", "e")
+        chosen = set(group.m)
+        runs: list[list[int]] = [[]]
+        for m in sorted(set(grid.m[grid.n_x == n_x]) | chosen):
+            if m in chosen:
+                runs[-1].append(m)
+            elif runs[-1]:
+                runs.append([])
+        spans = [_m(run[0]) if len(run) == 1 else f"{_m(run[0])}..{_m(run[-1])}" for run in runs if run]
+        parts.append(f"n_x={n_x}: m={', '.join(spans)} ({len(chosen)} size{'s' if len(chosen) > 1 else ''})")
+    return "; ".join(parts)
+
+
+def _m(value: float) -> str:
+    return f"{value:.0e}".replace("e+0", "e").replace("e+", "e")
 
 
 def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
@@ -227,11 +242,11 @@ def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAI
                     "speedup_median": measured.speedup.median() if len(measured) else np.nan,
                     "speedup_max": measured.speedup.max() if len(measured) else np.nan,
                     "verdict": summary_verdict(counts),
-                    "holds_at": describe_sizes(where[HOLDS]),
-                    "exceeded_at": describe_sizes(where[EXCEEDED]),
-                    "does_not_hold_at": describe_sizes(where[DOES_NOT_HOLD]),
-                    "undecided_at": describe_sizes(where[UNDECIDED]),
-                    "extrapolated_at": describe_sizes(cells[cells.extrapolated]),
+                    "holds_at": describe_sizes(where[HOLDS], cells),
+                    "exceeded_at": describe_sizes(where[EXCEEDED], cells),
+                    "does_not_hold_at": describe_sizes(where[DOES_NOT_HOLD], cells),
+                    "undecided_at": describe_sizes(where[UNDECIDED], cells),
+                    "extrapolated_at": describe_sizes(cells[cells.extrapolated], cells),
                 }
             )
     return pd.DataFrame(rows)

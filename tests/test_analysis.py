@@ -384,3 +384,10 @@ def test_analyse_computes_everything_once() -> None:
     assert len(found.verdict) == 4 and not found.speedups.empty and found.thread_scaling.empty
     assert set(found.steps.setting) == {"1 thread", "all cores"}
     assert found.fastest is not None and found.fastest.impl == "fully_vectorized"
+
+
+def test_a_range_of_sizes_never_spans_a_size_of_another_verdict() -> None:
+    grid = pd.DataFrame({"m": [100, 1_000, 10_000, 100_000, 100], "n_x": [10, 10, 10, 10, 100]})
+    holds = grid.iloc[[0, 2, 3, 4]]  # m = 1e3 at n_x = 10 is in another category
+    assert analysis.describe_sizes(holds, grid) == "n_x=10: m=1e2, 1e4..1e5 (3 sizes); n_x=100: m=1e2 (1 size)"
+    assert analysis.describe_sizes(grid.iloc[[]], grid) == "nowhere"
