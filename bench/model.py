@@ -7,7 +7,9 @@ pool's wake-up), `b` what each example pays (its exp and log1p, the
 interpreter's per-example work), `c` what each element of X pays (a
 multiply-add, and the bytes brought from wherever X lives). Where the data
 show it, `c` is one coefficient per level of the memory hierarchy that X fits
-in (L2, L3, memory: `Caches`), so the model has a step where X outgrows a cache.
+in (L2, L3, memory: `Caches`), so the model steps up where X outgrows a cache.
+The step is smooth over a factor of about 2 in size: a cache does not hold the
+last bytes of its capacity for X alone.
 
 The fit minimizes relative error (a 10 us case counts as much as a 10 s one)
 with non-negative coefficients (`scipy.optimize.nnls`: a negative cost per
@@ -26,6 +28,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 LEVELS = ("L2", "L3", "memory")  # where X fits: within L2 (L1 included), within L3, neither
+SHARPNESS = 6  # of the step at a cache size: X twice the size of a cache is charged 1/(1 + 2**6) = 2% at its rate
 MIN_CASES = 4  # three coefficients and one case to spare for an error estimate
 CONFIDENCE = 0.95
 RESAMPLES = 199
@@ -50,6 +53,18 @@ class Caches:
     @classmethod
     def of_this_machine(cls) -> "Caches":
         return cls.from_machine_info({"caches": read_caches()})
+
+    def shares(self, bytes_x: np.ndarray) -> np.ndarray:
+        """Per size, the share of X's per-element cost charged at each of LEVELS (rows sum to 1).
+
+        Smooth steps: X of exactly a cache's size is charged half at that
+        cache's rate and half at the next level's.
+        """
+        bytes_x = np.asarray(bytes_x, float)
+        in_l2 = 1 / (1 + (bytes_x / self.l2_bytes) ** SHARPNESS) if self.l2_bytes else np.zeros_like(bytes_x)
+        within_l3 = 1 / (1 + (bytes_x / self.l3_bytes) ** SHARPNESS) if self.l3_bytes else np.zeros_like(bytes_x)
+        in_l3 = np.clip(within_l3 - in_l2, 0, 1)
+        return np.column_stack([in_l2, in_l3, 1 - in_l2 - in_l3])
 
     def level(self, bytes_x: float) -> str:
         """The smallest level X fits in; "memory" when the sizes are unknown."""
@@ -91,15 +106,18 @@ class Terms:
         per_element = [f"element_{level}" for level in self.element_levels] or ["element"]
         return ["call", "example", *per_element]
 
-    def design(self, m: np.ndarray, n_x: np.ndarray, levels: np.ndarray) -> np.ndarray:
-        """One row per size: [1, m, m * n_x] or [1, m, m * n_x at L2, ... at L3, ... in memory].
+    def design(self, m: np.ndarray, n_x: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        """One row per size: [1, m, m * n_x], or [1, m, then m * n_x split by `shares` over the fitted levels].
 
-        A size at a level with no cost of its own is charged the nearest fitted level's.
+        `shares` is `Caches.shares`: a level with no cost of its own has its
+        share charged at the nearest fitted level's.
         """
         elements = m * n_x
-        levels = np.array([self.fitted_level(level) for level in levels])
-        per_element = [np.where(levels == level, elements, 0.0) for level in self.element_levels] or [elements]
-        return np.column_stack([np.ones_like(m), m, *per_element])
+        per_element = [
+            elements * sum(shares[:, k] for k, level in enumerate(LEVELS) if self.fitted_level(level) == fitted)
+            for fitted in self.element_levels
+        ]
+        return np.column_stack([np.ones_like(m), m, *(per_element or [elements])])
 
     def fitted_level(self, level: str) -> str:
         """The level whose cost a size at `level` is charged: its own, else the nearest fitted one."""
@@ -146,8 +164,7 @@ class CostModel:
         return self.coefficient(f"element_{self.terms.fitted_level(level)}")
 
     def _rows(self, m: np.ndarray, n_x: np.ndarray) -> np.ndarray:
-        levels = np.array([self.caches.level(b) for b in m * n_x * self.itemsize])
-        return self.terms.design(m, n_x, levels)
+        return self.terms.design(m, n_x, self.caches.shares(m * n_x * self.itemsize))
 
     def predict_samples(self, m: object, n_x: object) -> tuple[np.ndarray, np.ndarray]:
         """Seconds per step at each (m, n_x) (broadcast), and the same from each bootstrap resample (last axis)."""
@@ -191,8 +208,9 @@ def _loo_ratios(design: np.ndarray, seconds: np.ndarray) -> np.ndarray:
 
 
 def _candidate_terms(levels: np.ndarray) -> list[Terms]:
-    """One per-element cost; and one per level, where at least two levels hold two cases or more."""
-    populated = tuple(level for level in LEVELS if (levels == level).sum() >= 2)
+    """One per-element cost; and one per level, where at least two levels hold three cases or more (with fewer,
+    leaving one case out leaves a level's cost to one or two cases: the leave-one-out error says nothing)."""
+    populated = tuple(level for level in LEVELS if (levels == level).sum() >= 3)
     if len(populated) < 2:
         return [Terms()]
     return [Terms(), Terms(populated)]
@@ -217,11 +235,12 @@ def fit_model(cases: pd.DataFrame, caches: Caches, intervals: bool = True) -> Co
     _check_enough(cases, f"{impl} ({threads} thread(s), {dtype})")
     m, n_x = cases.m.to_numpy(float), cases.n_x.to_numpy(float)
     seconds = cases.seconds.to_numpy(float)
-    levels = np.array([caches.level(b) for b in cases.bytes_x.to_numpy(float)])
-    candidates = _candidate_terms(levels)
-    scores = [_loo_score(_loo_ratios(terms.design(m, n_x, levels), seconds)) for terms in candidates]
+    bytes_x = cases.bytes_x.to_numpy(float)
+    candidates = _candidate_terms(np.array([caches.level(b) for b in bytes_x]))
+    shares = caches.shares(bytes_x)
+    scores = [_loo_score(_loo_ratios(terms.design(m, n_x, shares), seconds)) for terms in candidates]
     terms = candidates[int(np.argmin(scores))]  # ties: the simpler model, listed first
-    design = terms.design(m, n_x, levels)
+    design = terms.design(m, n_x, shares)
     coefficients = fit_relative(design, seconds)
     loo = _loo_ratios(design, seconds)
     return CostModel(

@@ -17,8 +17,10 @@ SIZES = [(m, n_x) for m in (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000) for
 
 
 def cost(m: float, n_x: float, per_element_by_level: dict[str, float]) -> float:
-    """2 us per call, 30 ns per example, and a per-element cost that depends on where X fits."""
-    return 2e-6 + 30e-9 * m + per_element_by_level[CACHES.level(8 * m * n_x)] * m * n_x
+    """2 us per call, 30 ns per example, and a per-element cost that depends on where X fits (smooth steps)."""
+    shares = CACHES.shares(np.array([8 * m * n_x]))[0]
+    per_element = sum(share * per_element_by_level[level] for share, level in zip(shares, model.LEVELS))
+    return 2e-6 + 30e-9 * m + per_element * m * n_x
 
 
 def cases_of(per_element: dict[str, float], noise: float = 0.0, seed: int = 0) -> pd.DataFrame:
@@ -74,6 +76,15 @@ def test_a_model_needs_four_sizes_over_two_m_and_two_n_x() -> None:
         model.fit_model(cases.head(3), CACHES)
     with pytest.raises(model.TooFewCasesError, match=r"2 of n_x; the run has 7 \(7 m, 1 n_x\)"):
         model.fit_model(cases[cases.n_x == 10], CACHES)
+
+
+def test_a_cache_step_is_smooth_and_charges_every_byte_once() -> None:
+    shares = CACHES.shares(np.array([1e3, CACHES.l2_bytes, 4 * CACHES.l2_bytes, CACHES.l3_bytes, 1e12]))
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    assert shares[0, 0] > 0.99 and shares[-1, 2] > 0.99  # tiny X in L2, huge X in memory
+    assert shares[1, 0] == pytest.approx(0.5) and shares[3, 2] == pytest.approx(0.5, abs=0.01)  # half at the edge
+    assert shares[2, 1] > 0.99  # 4x L2 but far below L3
+    np.testing.assert_allclose(model.Caches().shares(np.array([10.0])), [[0, 0, 1]])  # sizes unknown: memory
 
 
 def test_caches_are_read_from_sysfs(tmp_path) -> None:
