@@ -8,7 +8,7 @@ draw what they are handed.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,8 @@ VERDICT_COLORS = {
     EXTRAPOLATED: "#ffffff",
 }
 VERDICT_ORDER = list(VERDICT_COLORS)
-EDGE_STYLES = (("solid", "lower edge"), ("dashed", "upper edge"))  # of a claim's band, as the models put it
+# The lower and upper edges of a claim's band (e.g. 150x and 600x), as the models put them.
+EDGE_STYLES: tuple[tuple[Literal["solid", "dashed"], str], ...] = (("solid", "lower edge"), ("dashed", "upper edge"))
 
 
 def _edges(centres: Sequence[float]) -> np.ndarray:
