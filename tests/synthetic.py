@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-PARALLEL = {"fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares them
+PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares
 
 
 def measured_case(
@@ -215,5 +215,21 @@ def claim_grid(features_speedup: float, full_speedup: float, sizes: list[tuple[i
             measured_case("double_loop", m, n_x, base, spread=0.0),
             measured_case("features_vectorized", m, n_x, base / features_speedup, spread=0.0),
             measured_case("fully_vectorized", m, n_x, base / full_speedup, spread=0.0),
+        ]
+    return cases
+
+
+def two_baseline_grid(
+    loop_form: float, careful: tuple[float, float], notes: tuple[float, float], sizes: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """`claim_grid(*careful, sizes)` plus the notes' three as written: their loop `loop_form` times slower than
+    the careful loop, their (features, fully) vectorized steps `notes` times faster than their own loop."""
+    cases = claim_grid(*careful, sizes)
+    for m, n_x in sizes:
+        notes_loop = loop_form * 1e-7 * m * n_x
+        cases += [
+            measured_case("notes_double_loop", m, n_x, notes_loop, spread=0.0),
+            measured_case("notes_features_vectorized", m, n_x, notes_loop / notes[0], spread=0.0),
+            measured_case("notes_fully_vectorized", m, n_x, notes_loop / notes[1], spread=0.0),
         ]
     return cases
