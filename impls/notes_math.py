@@ -7,10 +7,11 @@ student would: they share this `sigmoid` and compute the cost of an example as
 
 It is numerically naive, and this is where (a = sigmoid(z), float64):
 
-- `1 - a` is rounded to about 1e-16 absolute, so `log(1 - a)` (and `log(a)`
-  for a near 1) carries an error of about 2e-16 e^|z| where the true loss
-  is tiny or large: agreement with the careful math (impls/core.py) to 1e-9
-  is guaranteed only for |z| <= SAFE_ABS_Z = 15 (2e-16 e^15 = 7e-10).
+- `a` is rounded to about 1e-16 absolute. An example classified right with
+  confidence has a loss, `-log(a)` (y = 1) or `-log(1 - a)` (y = 0), of
+  about e^-|z|, in which that rounding is a relative error of about
+  2e-16 e^|z|: agreement with the careful math (impls/core.py) to 1e-9 is
+  guaranteed only for |z| <= SAFE_ABS_Z = 15 (2e-16 e^15 = 7e-10).
 - `a` rounds to exactly 1 from z = 53 ln 2 = 36.74 (A_ROUNDS_TO_ONE_Z) on:
   `np.log(1 - a)` is -inf with a "divide by zero" warning, so the cost is
   inf (y = 0) or NaN (y = 1: 0 * -inf, an "invalid value" warning).
