@@ -16,7 +16,7 @@ typed in as a student would: `w[j, 0] * X[j, i]` on the numpy arrays, the
 notes' `sigmoid` (`1 / (1 + np.exp(-z))`) and `np.log` on numpy scalars.
 Neither optimized nor slowed down: it is the loop the notes' ~300x is
 measured against. `double_loop` is the same algorithm written carefully
-(Python lists, `math`, the stable cost), about 4-5x faster.
+(Python lists, `math`, the stable cost), 3 to 6 times faster.
 
 Numerically naive (impls/notes_math.py): it agrees with the careful
 implementations to 1e-9 only for |z| <= 15; `np.log(1 - a)` is -inf once
