@@ -552,10 +552,7 @@ def _speedup_tables(pairs: pd.DataFrame, baseline: str) -> str:
     for setting in _settings_in(steps):
         rows = steps[steps.setting == setting]
         cells = rows.assign(
-            cell=[
-                f"~{number_text(r.speedup)}x" if r.extrapolated else _interval(r.speedup, r.speedup_low, r.speedup_high)
-                for r in rows.itertuples()
-            ],
+            cell=[_speedup_cell(r) for r in rows.itertuples()],
             column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
         )
         order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
@@ -574,12 +571,24 @@ def _training_table(pairs: pd.DataFrame, baseline: str) -> str:
         {
             "implementation": train.label,
             "threads": train.threads,
-            "seconds per run": [_interval(r.seconds, r.seconds_low, r.seconds_high, " s") for r in train.itertuples()],
-            "speedup": [_interval(r.speedup, r.speedup_low, r.speedup_high) for r in train.itertuples()],
+            "seconds per run": [
+                _interval(r.seconds, r.seconds_low, r.seconds_high, " s")
+                if r.status == "measured"
+                else f"~{number_text(r.seconds)} s"
+                for r in train.itertuples()
+            ],
+            "speedup": [_speedup_cell(r) for r in train.itertuples()],
         }
     )
     first = train.iloc[0]
     return f"train() at m = {first.m}, n_x = {first.n_x}:\n\n" + table.to_markdown(index=False)
+
+
+def _speedup_cell(row: Any) -> str:
+    """A speedup with its interval; '~' and the bare value where either side is extrapolated."""
+    if row.extrapolated:
+        return f"~{number_text(row.speedup)}x"
+    return _interval(row.speedup, row.speedup_low, row.speedup_high)
 
 
 def _bandwidth(found: Analysis) -> str:

@@ -78,6 +78,15 @@ def train_case(
     return _case(impl, f"test_train[{impl}-threads={threads}]", info, per_pass, threads, None)
 
 
+def skipped_train_case(impl: str, predicted_s: float) -> dict[str, Any]:
+    """A training run extrapolated from the steps measured before it, as train_case's size."""
+    case = skipped_case(impl, 100, 10, predicted_s=predicted_s)
+    info = {k: v for k, v in case["extra_info"].items() if k not in ("m", "n_x", "bytes_x")}
+    name = f"test_train[{impl}-threads=1]"
+    extra_info = info | {"kind": "train", "train_m": 100, "train_n_x": 10, "iterations": 3}
+    return case | {"name": name, "param": name.split("[")[1].rstrip("]"), "extra_info": extra_info}
+
+
 def skipped_case(
     impl: str,
     m: int,

@@ -8,7 +8,16 @@ import pytest
 from bench import journal
 from bench.cli import main
 from bench.report import SPEEDUPS_CSV_COLUMNS, build_report
-from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case, train_case, two_baseline_grid
+from tests.synthetic import (
+    claim_grid,
+    measured_case,
+    old_format,
+    run_of,
+    skipped_case,
+    skipped_train_case,
+    train_case,
+    two_baseline_grid,
+)
 
 SIZES = [(100, 10), (1000, 10), (100, 100), (1000, 100)]
 
@@ -172,8 +181,14 @@ def test_report_command_prints_verdicts_per_setting_and_reports_missing_runs(tmp
 
 # The notes' loop is 4x slower than the careful loop at n_x = 10 and 5x at n_x = 100; the notes' vectorized
 # steps are 3.5x and 1250x faster than their own loop, the careful ones 12x and 250x faster than theirs.
-TWO_BASELINES = two_baseline_grid(4.0, (12.0, 250.0), (3.5, 1250.0), SIZES[:2]) + two_baseline_grid(
-    5.0, (12.0, 250.0), (3.5, 1250.0), SIZES[2:]
+TWO_BASELINES = (
+    two_baseline_grid(4.0, (12.0, 250.0), (3.5, 1250.0), SIZES[:2])
+    + two_baseline_grid(5.0, (12.0, 250.0), (3.5, 1250.0), SIZES[2:])
+    + [
+        train_case("double_loop", 0.5, [0.69, 0.6, 0.5]),
+        skipped_train_case("notes_double_loop", 2.0),  # over budget: predicted, never timed
+        train_case("fully_vectorized", 0.001, [0.69, 0.6, 0.5]),
+    ]
 )
 
 
@@ -234,3 +249,14 @@ def test_each_baseline_has_its_speedup_tables_heatmaps_and_csv_rows(two_baseline
     assert list(row.speedup) == pytest.approx([1250.0, 1250.0]) and set(row.verdict) == {"exceeded"}
     careful = speedups[(speedups.baseline == "double_loop") & (speedups.impl == "notes_double_loop")]
     assert sorted(careful.speedup.round(3).unique()) == [0.2, 0.25] and set(careful.verdict) == {""}
+
+
+def test_training_over_an_extrapolated_loop_is_marked(two_baselines) -> None:
+    _, text = two_baselines
+    careful, notes = (
+        text.split(f"## Speedup over {title}")[1].split("### Training")[1].split("\n## ")[0]
+        for title in ("the careful loop", "the notes' loop as written")
+    )
+    assert "| notes double loop | 1 | ~2 s | ~0.25x |" in " ".join(careful.split())
+    assert "| fully vectorized | 1 | 0.001 s [0.001, 0.001] | ~2000x |" in " ".join(notes.split())
+    assert "| double loop | 1 | 0.5 s [0.5, 0.5] | ~4x |" in " ".join(notes.split())
