@@ -5,14 +5,15 @@ Every function takes DataFrames (from `bench.results.tidy` and
 plots or writes files. `analyse` computes all of it once, for the report.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-BASELINE = "double_loop"
+BASELINE = "double_loop"  # the careful loop: Python lists and `math`
+NOTES_BASELINE = "notes_double_loop"  # the notes' loop as written: numpy elements, np.exp and np.log
 SIZE = ["m", "n_x"]
 PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same problem
 # What identifies a case: the same implementation at another thread count is another case.
@@ -54,6 +55,29 @@ class Claim:
 CLAIMS = (
     Claim("features_vectorized", 10.0, "one loop removed (features vectorized) is ~10x faster", "one loop removed"),
     Claim("fully_vectorized", 300.0, "both loops removed (fully vectorized) is ~300x faster", "both loops removed"),
+)
+# The same claims on the notes' code as written, judged against the notes' own loop.
+NOTES_CLAIMS = tuple(replace(claim, impl=f"notes_{claim.impl}") for claim in CLAIMS)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A loop that speedups are taken against, and the claims judged against it.
+
+    Each baseline judges the claims on its own family only (like against
+    like): the careful vectorized code against the careful loop, the notes'
+    vectorized code against the notes' loop. A verdict then measures what
+    vectorizing does, not how carefully the loop was written.
+    """
+
+    impl: str
+    title: str  # how the report names it
+    claims: tuple[Claim, ...]
+
+
+BASELINES = (
+    Baseline(BASELINE, "the careful loop", CLAIMS),
+    Baseline(NOTES_BASELINE, "the notes' loop as written", NOTES_CLAIMS),
 )
 
 
@@ -125,11 +149,12 @@ def _baseline(results: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def speedups(results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELINE) -> pd.DataFrame:
     """Each timed row per setting with speedup = seconds[baseline] / seconds, paired at (kind, m, n_x, dtype).
 
-    Steps and training runs alike. [speedup_low, speedup_high] is the 95%
-    interval from the paired passes: per pass p, baseline median / this
-    median, through `log_t_interval`, widened to hold the point estimate; NaN
-    with fewer than two common passes or where either side is extrapolated.
-    `verdict` judges the claim on this implementation, if any (`verdicts`).
+    Steps and training runs alike; the `baseline` column names the baseline.
+    [speedup_low, speedup_high] is the 95% interval from the paired passes:
+    per pass p, baseline median / this median, through `log_t_interval`,
+    widened to hold the point estimate; NaN with fewer than two common passes
+    or where either side is extrapolated. `verdict` judges the claim on this
+    implementation, if the baseline has one on it (`verdicts`, `BASELINES`).
     """
     base = _baseline(results, baseline)
     timed = by_setting(results[results.seconds.notna()])
@@ -142,8 +167,35 @@ def speedups(results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELI
     low = out.ratio_low.where(~out.extrapolated)
     high = out.ratio_high.where(~out.extrapolated)
     out["speedup_low"], out["speedup_high"] = _widened(out.speedup, low, high)
-    out["verdict"] = verdicts(out)
+    out["baseline"] = baseline
+    out["verdict"] = verdicts(out, claims_against(baseline))
     return out.drop(columns=["ratio_low", "ratio_high"])
+
+
+def claims_against(baseline: str) -> tuple[Claim, ...]:
+    """The claims judged against `baseline` (BASELINES); none for any other implementation."""
+    return next((b.claims for b in BASELINES if b.impl == baseline), ())
+
+
+def speedups_by_baseline(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+    """`speedups` against each of BASELINES, stacked: every implementation against either loop."""
+    return pd.concat([speedups(results, passes, b.impl) for b in BASELINES], ignore_index=True)
+
+
+def loop_form(pairs: pd.DataFrame) -> pd.DataFrame:
+    """time(notes' loop) / time(careful loop) per size: what the loop's form alone does to every speedup.
+
+    `pairs` is `speedups_by_baseline`: the ratio is double_loop's speedup over
+    notes_double_loop, with its interval. Every speedup over the notes' loop
+    is the same speedup over the careful loop times this ratio. Both loops
+    are single-threaded, so one row per problem. Columns: dtype, m, n_x,
+    ratio, ratio_low, ratio_high, extrapolated.
+    """
+    rows = pairs[(pairs.baseline == NOTES_BASELINE) & (pairs.impl == BASELINE) & (pairs.kind == "step")]
+    problem = ["dtype", *SIZE]
+    columns = {"speedup": "ratio", "speedup_low": "ratio_low", "speedup_high": "ratio_high"}
+    table = rows.drop_duplicates(problem).sort_values(["dtype", "n_x", "m"])[[*problem, *columns, "extrapolated"]]
+    return table.rename(columns=columns).reset_index(drop=True)
 
 
 def cell_verdict(low: float, high: float, band: tuple[float, float]) -> str:
@@ -250,6 +302,13 @@ def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAI
                 }
             )
     return pd.DataFrame(rows)
+
+
+def claims_verdicts(pairs: pd.DataFrame) -> pd.DataFrame:
+    """`claims_verdict` against each of BASELINES on its own claims, stacked, with a first column `baseline`."""
+    tables = [claims_verdict(pairs[pairs.baseline == b.impl], b.claims).assign(baseline=b.impl) for b in BASELINES]
+    verdict = pd.concat(tables, ignore_index=True)
+    return verdict[["baseline", *verdict.columns.drop("baseline")]]
 
 
 def summary_verdict(counts: dict[str, int]) -> str:
@@ -363,8 +422,9 @@ class Analysis:
     results: pd.DataFrame  # bench.results.tidy
     passes: pd.DataFrame  # bench.results.pass_times
     steps: pd.DataFrame  # timed steps per setting: by_setting(steps(results))
-    speedups: pd.DataFrame
-    verdict: pd.DataFrame  # claims_verdict
+    speedups: pd.DataFrame  # speedups_by_baseline
+    verdict: pd.DataFrame  # claims_verdicts
+    loop_form: pd.DataFrame
     thread_scaling: pd.DataFrame
     complexity: pd.DataFrame
     read_limit: pd.DataFrame
@@ -373,14 +433,15 @@ class Analysis:
 
 def analyse(results: pd.DataFrame, passes: pd.DataFrame) -> Analysis:
     """The whole analysis of one run's tables."""
-    pairs = speedups(results, passes)
+    pairs = speedups_by_baseline(results, passes)
     limits = read_limit(results)
     return Analysis(
         results=results,
         passes=passes,
         steps=by_setting(steps(results)),
         speedups=pairs,
-        verdict=claims_verdict(pairs),
+        verdict=claims_verdicts(pairs),
+        loop_form=loop_form(pairs),
         thread_scaling=thread_scaling(results, passes),
         complexity=complexity_fit(results),
         read_limit=limits,

@@ -250,6 +250,7 @@ def command_run(args: argparse.Namespace, console: Console) -> int:
 
 def command_report(args: argparse.Namespace, console: Console) -> int:
     from bench.analysis import SETTING_TITLES
+    from bench.plots import number_text
     from bench.report import analyse_run, write_report
     from bench.results import load_run
 
@@ -257,8 +258,13 @@ def command_report(args: argparse.Namespace, console: Console) -> int:
     found = analyse_run(run)
     path = write_report(args.run_dir, run, found)
     for row in found.verdict.itertuples():
-        spread = f" (measured {row.speedup_min:.3g}x to {row.speedup_max:.3g}x)" if row.measured_sizes else ""
-        console.print(f"[bold]{row.claim}[/], {SETTING_TITLES[row.setting]}: {row.verdict}{spread}")
+        spread = (
+            f" (measured {number_text(row.speedup_min)}x to {number_text(row.speedup_max)}x)"
+            if row.measured_sizes
+            else ""
+        )
+        setting = SETTING_TITLES[row.setting]
+        console.print(f"[bold]{row.claim}[/], {setting}, against {row.baseline}: {row.verdict}{spread}")
     console.print(f"report: {path}")
     return 0
 

@@ -28,6 +28,11 @@ CLAIM_STYLE = {
 MARKERS = "osD^vP*X"
 
 
+def number_text(value: float) -> str:
+    """Three significant digits, but whole numbers from 1000 up to 10^6 rather than exponents: '0.213', '1250'."""
+    return f"{value:.0f}" if 1000 <= abs(value) < 1e6 else f"{value:.3g}"
+
+
 def impl_styles(impls: Sequence[str]) -> dict[str, tuple[Any, str]]:
     """One stable (color, marker) per implementation: registry order first, then any others."""
     order = list(IMPLEMENTATIONS) + sorted(set(impls) - set(IMPLEMENTATIONS))
@@ -130,7 +135,7 @@ def plot_speedup_heatmap(pairs: pd.DataFrame, impl: str, ax: Axes, norm: LogNorm
         if np.isnan(value):
             ax.text(j, i, "n/a", ha="center", va="center", color="grey", fontsize=8)
             continue
-        text = f"{'~' if flags.iat[i, j] else ''}{value:.3g}x"
+        text = f"{'~' if flags.iat[i, j] else ''}{number_text(value)}x"
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if value < middle else "black")
     if min(values.shape) >= 2 and np.isfinite(values).sum() >= 4:
         factors = sorted(CLAIM_STYLE)

@@ -2,22 +2,25 @@
 
 Each decision not to time a case is a `NotMeasured` with a status and a
 reason a user can read: "extrapolated" (the budget cannot afford it; the
-prediction is kept), "refused" (it would not fit in memory), "disagrees"
-(its result differs from `fully_vectorized`'s). The worker records it and
-moves on.
+prediction is kept), "refused" (it would not fit in memory, or its z leaves
+the range where a naive implementation is accurate), "disagrees" (its result
+differs from `fully_vectorized`'s). The worker records it and moves on.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from bench.bandwidth import streaming_read
 from bench.budget import Predictor
 from bench.plan import STEP, TRAIN, CaseSpec
 from bench.problems import PreparedSize, cached_size, memory_refusal
-from impls import IMPLEMENTATIONS, Implementation, relative_error
+from impls import IMPLEMENTATIONS, Implementation, Problem, relative_error
 
 AGREEMENT_RTOL = 1e-9
 
@@ -90,6 +93,9 @@ class CasePreparer:
         impl.warmup()  # compile before anything is timed
         extra: dict[str, Any] = {"compiled": impl.compiled, "peer": impl.peer}
         if self.first_pass:
+            unsafe = unsafe_z(impl, size.problem)
+            if unsafe:
+                raise NotMeasured("refused", unsafe)
             error = relative_error(impl.step(*size.problem), size.reference, size.problem)
             extra["agreement_error"] = error
             if not error <= AGREEMENT_RTOL:
@@ -103,6 +109,22 @@ class CasePreparer:
         """Teach the predictor a measured step, so later sizes are predicted from it."""
         if case.kind == STEP:
             self.predictor.record(case.impl, case.m, case.n_x, seconds)
+
+
+def unsafe_z(impl: Implementation, problem: Problem) -> str | None:
+    """Why `impl` must not be timed on `problem`: some |z| beyond its `safe_abs_z`; None when all are within.
+
+    Only the notes' code as written has a finite safe range (impls/notes_math.py).
+    The sweep's data keeps |z| under about 8 (bench/problems.py), so this
+    guards sizes no test builds, and problems other than the sweep's.
+    """
+    if math.isinf(impl.safe_abs_z):
+        return None
+    X, _, w, b = problem
+    largest = float(np.max(np.abs(w.T @ X + b)))
+    if largest <= impl.safe_abs_z:
+        return None
+    return f"|z| reaches {largest:.3g} here, beyond {impl.name}'s safe range |z| <= {impl.safe_abs_z:g} (naive math)"
 
 
 def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:

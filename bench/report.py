@@ -19,11 +19,22 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
 from bench import analysis, plots, results
-from bench.analysis import ALL_CORES, BASELINE, SETTING_TITLES, SETTINGS, Analysis
+from bench.analysis import (
+    ALL_CORES,
+    BASELINE,
+    BASELINES,
+    NOTES_BASELINE,
+    ONE_THREAD,
+    SETTING_TITLES,
+    SETTINGS,
+    Analysis,
+)
+from bench.plots import number_text
 
 REPORT_NAME = "report.md"
 SPEEDUPS_CSV_NAME = "speedups.csv"
 SPEEDUPS_CSV_COLUMNS = [
+    "baseline",  # the loop the speedup is over: double_loop (careful) or notes_double_loop (as written)
     "kind",  # "step" or "train": a training run's m and n_x are its own
     "impl",
     "m",
@@ -42,8 +53,16 @@ CHARTS = {
     "speedup": "speedup_vs_m.png",
     "heatmap_1_thread": "speedup_heatmap_1_thread.png",
     "heatmap": "speedup_heatmap.png",  # as installed (all cores)
+    "heatmap_notes_1_thread": "speedup_heatmap_notes_1_thread.png",  # over the notes' loop as written
+    "heatmap_notes": "speedup_heatmap_notes.png",
     "bandwidth": "bandwidth.png",
     "training": "training.png",
+}
+HEATMAPS = {  # (baseline, setting) -> chart
+    (BASELINE, ONE_THREAD): "heatmap_1_thread",
+    (BASELINE, ALL_CORES): "heatmap",
+    (NOTES_BASELINE, ONE_THREAD): "heatmap_notes_1_thread",
+    (NOTES_BASELINE, ALL_CORES): "heatmap_notes",
 }
 
 
@@ -127,20 +146,21 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
     )
     written["time"] = CHARTS["time"]
 
-    pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.impl != BASELINE)]
+    step_pairs = found.speedups[found.speedups.kind == "step"]
+    pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
     if not pairs.empty:
         handles = plots.legend_handles(timed, [i for i in impls if i != BASELINE])
         handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
         handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
         _chart_by_setting(
             run_dir / CHARTS["speedup"],
-            "Speedup over the Python double loop (higher is better)",
+            "Speedup over the careful loop, double_loop (higher is better)",
             pairs,
             plots.plot_speedup_vs_m,
             handles,
         )
         written["speedup"] = CHARTS["speedup"]
-        written |= _write_heatmaps(found.speedups[found.speedups.kind == "step"], run_dir)
+    written |= _write_heatmaps(step_pairs, run_dir)
 
     if not found.read_limit.empty:
         handles = plots.legend_handles(timed, impls)
@@ -167,22 +187,29 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
 
 
 def _write_heatmaps(step_pairs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
-    """One heatmap figure per setting, on one colour scale so that the two can be compared."""
+    """One heatmap figure per baseline and setting, all on one colour scale so that they can be compared."""
     finite = step_pairs.speedup[np.isfinite(step_pairs.speedup) & (step_pairs.speedup > 0)]
+    if finite.empty:
+        return {}
     norm = LogNorm(vmin=min(finite.min(), 1.0), vmax=max(finite.max(), 1000.0))
     written = {}
-    for setting in _settings_in(step_pairs):
-        pairs = step_pairs[step_pairs.setting == setting]
-        shown = [i for i in plots.impl_order(pairs) if i != BASELINE]
+    for (baseline, setting), key in HEATMAPS.items():
+        pairs = step_pairs[(step_pairs.baseline == baseline) & (step_pairs.setting == setting)]
+        shown = [i for i in plots.impl_order(pairs) if i != baseline]
         if not shown:
             continue
-        key = "heatmap" if setting == ALL_CORES else "heatmap_1_thread"
-        _heatmap_figure(pairs, shown, norm, _setting_title(setting, pairs), run_dir / CHARTS[key])
+        title = f"Speedup over {_baseline_title(baseline)}, {_setting_title(setting, pairs)}"
+        _heatmap_figure(pairs, shown, norm, title, run_dir / CHARTS[key])
         written[key] = CHARTS[key]
     return {key: written[key] for key in CHARTS if key in written}  # 1 thread first, as everywhere
 
 
-def _heatmap_figure(pairs: pd.DataFrame, shown: list[str], norm: LogNorm, setting_title: str, path: Path) -> None:
+def _baseline_title(impl: str) -> str:
+    """E.g. "the careful loop (double_loop)"."""
+    return next(f"{b.title} ({b.impl})" for b in BASELINES if b.impl == impl)
+
+
+def _heatmap_figure(pairs: pd.DataFrame, shown: list[str], norm: LogNorm, title: str, path: Path) -> None:
     columns = min(3, len(shown))
     rows = -(-len(shown) // columns)
     figure, axes = plt.subplots(
@@ -199,9 +226,7 @@ def _heatmap_figure(pairs: pd.DataFrame, shown: list[str], norm: LogNorm, settin
     for ax in axes.flat[len(shown) :]:
         ax.set_visible(False)
     contours = " and ".join(f"{factor:g}x" for factor in plots.CLAIM_STYLE)
-    figure.suptitle(
-        f"Speedup over the double loop, {setting_title} (~ = extrapolated, contours at {contours})", fontsize=12
-    )
+    figure.suptitle(f"{title} (~ = extrapolated, contours at {contours})", fontsize=12)
     figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=axes, shrink=0.8, label="speedup (x)")
     for ax in axes[-1]:  # label_outer hides tick labels of panels above an empty slot: restore them
         ax.xaxis.set_tick_params(labelbottom=True)
@@ -218,10 +243,11 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
         "# Loop vs vectorized logistic regression: benchmark report",
         _summary(run, found.results),
         "## Environment\n\n" + _environment(run.get("machine_info", {})),
-        "## Do the notes' claims hold here?\n\n" + _verdict(found.verdict),
+        "## Do the notes' claims hold here?\n\n" + _headline(found) + "\n\n" + _verdict(found.verdict),
+        "## The loop's form alone: the notes' loop against the careful loop\n\n" + _loop_form(found.loop_form),
         "## Slower with all cores than with one\n\n" + _thread_scaling(found.thread_scaling),
         _charts_section(charts),
-        "## Speedup over the double loop\n\n" + _speedup_tables(found.speedups),
+        *(f"## Speedup over {b.title} (`{b.impl}`)\n\n" + _speedup_tables(found.speedups, b.impl) for b in BASELINES),
         "## Against the memory-bandwidth limit\n\n" + _bandwidth(found),
         "## Complexity: time against m * n_x\n\n" + _complexity(found.complexity),
         "## Not measured\n\n" + _not_measured(found.results),
@@ -319,33 +345,65 @@ def _environment(machine: dict[str, Any]) -> str:
     return pd.DataFrame(rows, columns=["what", "value"]).to_markdown(index=False)
 
 
+_TWO_BASELINES_TEXT = (
+    "Two baselines. `double_loop` is the careful loop: Python lists, `math` and the stable cost, the fastest "
+    "honest pure-Python form. `notes_double_loop` is the notes' loop as written: numpy arrays indexed element "
+    "by element, `np.exp` and `np.log` on scalars. Every implementation's speedup is given over each (the "
+    "speedup sections below; `speedups.csv`, column `baseline`), so each loop appears in the other's table. "
+    "The claims are judged like against like: the careful `features_vectorized` and `fully_vectorized` against "
+    "the careful loop, the notes' `notes_features_vectorized` and `notes_fully_vectorized` against the notes' "
+    "loop, so that a verdict measures what vectorizing does, not how carefully the loop was written."
+)
+
+
+def _spread(row: Any) -> str:
+    """A verdict row's measured speedups, e.g. '12x to 280x, median 40x'."""
+    if row.measured_sizes == 0:
+        return "no measured pairs"
+    return (
+        f"{number_text(row.speedup_min)}x to {number_text(row.speedup_max)}x, median {number_text(row.speedup_median)}x"
+    )
+
+
+def _headline(found: Analysis) -> str:
+    """Which baseline gives which answer, and how much the loop's form alone moves every speedup."""
+    verdict = found.verdict
+    measured = verdict[verdict.measured_sizes > 0]
+    setting = ONE_THREAD if (measured.setting == ONE_THREAD).any() else ALL_CORES
+    answers = []
+    for baseline in BASELINES:
+        rows = verdict[(verdict.baseline == baseline.impl) & (verdict.setting == setting)]
+        claims = "; ".join(f"~{r.factor:g}x **{r.verdict}** ({_spread(r)})" for r in rows.itertuples())
+        answers.append(f"Against {baseline.title} (`{baseline.impl}`): {claims}.")
+    return " ".join(
+        [f"**Two baselines, two answers**, {SETTING_TITLES[setting]}.", *answers, _loop_form_sentence(found.loop_form)]
+    )
+
+
+def _loop_form_sentence(form: pd.DataFrame) -> str:
+    measured = form[~form.extrapolated]
+    if measured.empty:
+        return "This run measured the two loops at no common size: the loop's form is not separated here."
+    return (
+        "The loop's form alone (numpy elements, `np.exp` and `np.log` on scalars, against lists and `math`) "
+        f"makes the notes' loop **{measured.ratio.min():.2g}x to {measured.ratio.max():.2g}x slower** than the "
+        f"careful one (median {measured.ratio.median():.2g}x over {len(measured)} measured sizes), and every "
+        "speedup over it that much larger."
+    )
+
+
 def _verdict(verdict: pd.DataFrame) -> str:
-    rows = []
-    for row in verdict.itertuples():
-        spread = (
-            "no measured pairs"
-            if row.measured_sizes == 0
-            else f"{row.speedup_min:.3g}x .. {row.speedup_max:.3g}x (median {row.speedup_median:.3g}x)"
-        )
-        rows.append(
-            {
-                "claim": row.claim,
-                "setting": SETTING_TITLES[row.setting],
-                "verdict": f"**{row.verdict}**",
-                "measured speedup": spread,
-                "holds": row.holds_at,
-                "exceeded": row.exceeded_at,
-                "does not hold": row.does_not_hold_at,
-                "undecided": row.undecided_at,
-            }
-        )
     text = (
         "Per measured size, the claim **holds** where the whole 95% interval of the speedup lies within 2x of "
         "the claimed factor, is **exceeded** where it lies wholly above, **does not hold** where it lies wholly "
         "below, and is **undecided** where the interval straddles an edge of that band. "
         "Vectorization alone (1 thread) compares implementations on one core each; "
         "as installed (all cores) lets parallel implementations use every core, as a user gets them.\n\n"
-        + pd.DataFrame(rows).to_markdown(index=False)
+        + _TWO_BASELINES_TEXT
+        + "\n\n"
+        + _verdicts_side_by_side(verdict)
+        + "\n\nWhere each verdict was reached:\n\n"
+        + _verdict_details(verdict)
     )
     extrapolated = "; ".join(
         f"{r.impl} ({r.setting}): {r.extrapolated_at}" for r in verdict.itertuples() if r.extrapolated_at != "nowhere"
@@ -355,10 +413,59 @@ def _verdict(verdict: pd.DataFrame) -> str:
     return text
 
 
+def _verdicts_side_by_side(verdict: pd.DataFrame) -> str:
+    """One row per claim and setting, one column per baseline."""
+    rows = []
+    for (claim, setting), group in verdict.groupby(["claim", "setting"], sort=False):
+        row = {"claim": claim, "setting": SETTING_TITLES[setting]}
+        for baseline in BASELINES:
+            found = group[group.baseline == baseline.impl]
+            verdict_text = f"**{found.verdict.iloc[0]}**: {_spread(found.iloc[0])}" if len(found) else "not measured"
+            row[f"against {baseline.title} (`{baseline.impl}`)"] = verdict_text
+        rows.append(row)
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def _verdict_details(verdict: pd.DataFrame) -> str:
+    rows = [
+        {
+            "baseline": f"`{row.baseline}`",
+            "claim on": f"`{row.impl}`",
+            "setting": SETTING_TITLES[row.setting],
+            "verdict": f"**{row.verdict}**",
+            "holds": row.holds_at,
+            "exceeded": row.exceeded_at,
+            "does not hold": row.does_not_hold_at,
+            "undecided": row.undecided_at,
+        }
+        for row in verdict.itertuples()
+    ]
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def _loop_form(form: pd.DataFrame) -> str:
+    if form.empty:
+        return f"This run has no size with both `{NOTES_BASELINE}` and `{BASELINE}` timed."
+    cells = form.assign(
+        cell=[
+            f"~{number_text(r.ratio)}x" if r.extrapolated else _interval(r.ratio, r.ratio_low, r.ratio_high)
+            for r in form.itertuples()
+        ]
+    )
+    table = cells.pivot(index=["dtype", "n_x"], columns="m", values="cell").fillna("n/a")
+    table.columns = [f"m = {m:.0e}".replace("e+0", "e") for m in table.columns]
+    return (
+        f"Time of `{NOTES_BASELINE}` over time of `{BASELINE}` at each size, with its 95% interval from the "
+        "paired passes (`~`: extrapolated). Both compute the same step with the same loops; only the way they "
+        "are written differs. A speedup over the notes' loop is the speedup over the careful loop times this "
+        "ratio.\n\n" + table.reset_index().to_markdown(index=False)
+    )
+
+
 def _interval(value: float, low: float, high: float, suffix: str = "x") -> str:
     """E.g. '123x [100, 150]'; the bare value where there is no interval."""
-    text = f"{value:.3g}{suffix}"
-    return text if pd.isna(low) else f"{text} [{low:.3g}, {high:.3g}]"
+    text = f"{number_text(value)}{suffix}"
+    return text if pd.isna(low) else f"{text} [{number_text(low)}, {number_text(high)}]"
 
 
 def _thread_scaling(scaling: pd.DataFrame) -> str:
@@ -419,12 +526,14 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
 def _charts_section(charts: dict[str, str]) -> str:
     captions = {
         "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed.",
-        "speedup": "Speedup over the Python double loop, with the notes' claims marked; one row per setting. "
+        "speedup": "Speedup over the careful loop (double_loop), with the notes' claims marked; one row per setting. "
         "Vertical bars: 95% interval from the paired passes.",
-        "heatmap_1_thread": "Speedup over m x n_x for each implementation with one thread (vectorization alone); "
+        "heatmap_1_thread": "Speedup over the careful loop on m x n_x for each implementation with one thread "
+        "(vectorization alone); contours at the claims show where each holds.",
+        "heatmap": "Speedup over the careful loop on m x n_x for each implementation as installed (all cores); "
         "contours at the claims show where each holds.",
-        "heatmap": "Speedup over m x n_x for each implementation as installed (all cores); "
-        "contours at the claims show where each holds.",
+        "heatmap_notes_1_thread": "The same over the notes' loop as written (notes_double_loop), one thread.",
+        "heatmap_notes": "The same over the notes' loop as written (notes_double_loop), as installed (all cores).",
         "bandwidth": "GB of X read per second of step (fastest round), one row per setting, "
         "against the fastest streaming read of the same X in that setting.",
         "training": "train() for a fixed number of iterations: the loop over iterations stays in every version.",
@@ -434,42 +543,52 @@ def _charts_section(charts: dict[str, str]) -> str:
     return "## Charts\n\n" + "\n\n".join(f"![{captions[k]}]({name})\n\n{captions[k]}" for k, name in charts.items())
 
 
-def _speedup_tables(pairs: pd.DataFrame) -> str:
-    steps = pairs[(pairs.kind == "step") & (pairs.impl != BASELINE)]
+def _speedup_tables(pairs: pd.DataFrame, baseline: str) -> str:
+    pairs = pairs[pairs.baseline == baseline]
+    steps = pairs[(pairs.kind == "step") & (pairs.impl != baseline)]
     if steps.empty:
-        return f"No size has both `{BASELINE}` and another implementation timed."
+        return f"No size has both `{baseline}` and another implementation timed."
     parts = []
     for setting in _settings_in(steps):
         rows = steps[steps.setting == setting]
         cells = rows.assign(
-            cell=[
-                f"~{r.speedup:.3g}x" if r.extrapolated else _interval(r.speedup, r.speedup_low, r.speedup_high)
-                for r in rows.itertuples()
-            ],
+            cell=[_speedup_cell(r) for r in rows.itertuples()],
             column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
         )
         order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
         pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
         title = _setting_title(setting, rows)
         parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + pivot.reset_index().to_markdown(index=False))
-    parts.append("### Training\n\n" + _training_table(pairs))
+    parts.append("### Training\n\n" + _training_table(pairs, baseline))
     return "\n\n".join(parts)
 
 
-def _training_table(pairs: pd.DataFrame) -> str:
+def _training_table(pairs: pd.DataFrame, baseline: str) -> str:
     train = pairs[pairs.kind == "train"].drop_duplicates(analysis.CASE)
     if train.empty:
-        return f"No training run of `{BASELINE}` and another implementation timed."
+        return f"No training run of `{baseline}` and another implementation timed."
     table = pd.DataFrame(
         {
             "implementation": train.label,
             "threads": train.threads,
-            "seconds per run": [_interval(r.seconds, r.seconds_low, r.seconds_high, " s") for r in train.itertuples()],
-            "speedup": [_interval(r.speedup, r.speedup_low, r.speedup_high) for r in train.itertuples()],
+            "seconds per run": [
+                _interval(r.seconds, r.seconds_low, r.seconds_high, " s")
+                if r.status == "measured"
+                else f"~{number_text(r.seconds)} s"
+                for r in train.itertuples()
+            ],
+            "speedup": [_speedup_cell(r) for r in train.itertuples()],
         }
     )
     first = train.iloc[0]
     return f"train() at m = {first.m}, n_x = {first.n_x}:\n\n" + table.to_markdown(index=False)
+
+
+def _speedup_cell(row: Any) -> str:
+    """A speedup with its interval; '~' and the bare value where either side is extrapolated."""
+    if row.extrapolated:
+        return f"~{number_text(row.speedup)}x"
+    return _interval(row.speedup, row.speedup_low, row.speedup_high)
 
 
 def _bandwidth(found: Analysis) -> str:

@@ -1,8 +1,10 @@
 """Interchangeable implementations of one logistic-regression gradient step.
 
 `IMPLEMENTATIONS` maps a stable name to an `Implementation`: first the
-three the course notes describe, then compiled ones (numba), then peers
-from other libraries where installed. Each module registers itself on import.
+three the course notes describe, written carefully; then the same three as
+the notes write them (`notes_*`: numerically naive, see impls/notes_math.py);
+then compiled ones (numba), then peers from other libraries where installed.
+Each module registers itself on import.
 """
 
 import importlib
@@ -22,7 +24,20 @@ from impls.core import (
 )
 
 # Importing a module registers its implementation: this order is the registry's.
-for _module in ("double_loop", "features_vectorized", "fully_vectorized", "numba_loop", "numba_fused"):
+_MODULES = (
+    # the notes' three, written carefully
+    "double_loop",
+    "features_vectorized",
+    "fully_vectorized",
+    # the notes' three as the notes write them
+    "notes_double_loop",
+    "notes_features_vectorized",
+    "notes_fully_vectorized",
+    # compiled
+    "numba_loop",
+    "numba_fused",
+)
+for _module in _MODULES:
     importlib.import_module(f"impls.{_module}")
 
 if importlib.util.find_spec("sklearn") is not None:  # the peer is optional: pip install -e .[peers]

@@ -69,6 +69,9 @@ class Implementation:
     compiled: bool = False
     peer: bool = False
     parallel: bool = False  # one step can use several threads (BLAS, OpenMP, prange): measured per thread count
+    # The largest |z| at which the step is sure to agree with the others to 1e-9. Finite only for
+    # the notes' code as written (impls/notes_math.py), whose naive math loses digits, then breaks.
+    safe_abs_z: float = math.inf
     warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-PARALLEL = {"fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares them
+PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares
 
 
 def measured_case(
@@ -76,6 +76,15 @@ def train_case(
     }
     per_pass = [seconds * factor * np.ones(2) for factor in factors]
     return _case(impl, f"test_train[{impl}-threads={threads}]", info, per_pass, threads, None)
+
+
+def skipped_train_case(impl: str, predicted_s: float) -> dict[str, Any]:
+    """A training run extrapolated from the steps measured before it, as train_case's size."""
+    case = skipped_case(impl, 100, 10, predicted_s=predicted_s)
+    info = {k: v for k, v in case["extra_info"].items() if k not in ("m", "n_x", "bytes_x")}
+    name = f"test_train[{impl}-threads=1]"
+    extra_info = info | {"kind": "train", "train_m": 100, "train_n_x": 10, "iterations": 3}
+    return case | {"name": name, "param": name.split("[")[1].rstrip("]"), "extra_info": extra_info}
 
 
 def skipped_case(
@@ -215,5 +224,21 @@ def claim_grid(features_speedup: float, full_speedup: float, sizes: list[tuple[i
             measured_case("double_loop", m, n_x, base, spread=0.0),
             measured_case("features_vectorized", m, n_x, base / features_speedup, spread=0.0),
             measured_case("fully_vectorized", m, n_x, base / full_speedup, spread=0.0),
+        ]
+    return cases
+
+
+def two_baseline_grid(
+    loop_form: float, careful: tuple[float, float], notes: tuple[float, float], sizes: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """`claim_grid(*careful, sizes)` plus the notes' three as written: their loop `loop_form` times slower than
+    the careful loop, their (features, fully) vectorized steps `notes` times faster than their own loop."""
+    cases = claim_grid(*careful, sizes)
+    for m, n_x in sizes:
+        notes_loop = loop_form * 1e-7 * m * n_x
+        cases += [
+            measured_case("notes_double_loop", m, n_x, notes_loop, spread=0.0),
+            measured_case("notes_features_vectorized", m, n_x, notes_loop / notes[0], spread=0.0),
+            measured_case("notes_fully_vectorized", m, n_x, notes_loop / notes[1], spread=0.0),
         ]
     return cases

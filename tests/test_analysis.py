@@ -6,7 +6,7 @@ import pytest
 
 from bench import analysis
 from bench.results import pass_rounds, pass_times, round_times, tidy
-from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case
+from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case, two_baseline_grid
 
 
 def table(cases: list, **run_options) -> pd.DataFrame:
@@ -209,6 +209,74 @@ def test_refused_cases_have_no_time_and_no_speedup() -> None:
     assert 10**9 not in set(speedups(cases).m)
 
 
+# --- two baselines: the careful loop and the notes' loop as written ---
+
+
+def two_baselines(cases: list) -> pd.DataFrame:
+    run = run_of(cases)
+    return analysis.speedups_by_baseline(tidy(run), pass_times(run))
+
+
+def test_every_implementation_is_paired_with_either_loop() -> None:
+    # The notes' loop is 5x slower than the careful one; the notes' vectorized step is 1250x faster than
+    # its own loop, which makes it 250x faster than the careful loop.
+    pairs = two_baselines(two_baseline_grid(5.0, (3.0, 250.0), (3.5, 1250.0), [(100, 10)]))
+    steps = pairs[pairs.setting == "1 thread"]
+    speedup = {(r.baseline, r.impl): r.speedup for r in steps.itertuples()}
+    assert speedup[("double_loop", "notes_double_loop")] == pytest.approx(0.2)
+    assert speedup[("notes_double_loop", "double_loop")] == pytest.approx(5.0)
+    assert speedup[("double_loop", "notes_fully_vectorized")] == pytest.approx(250.0)
+    assert speedup[("notes_double_loop", "notes_fully_vectorized")] == pytest.approx(1250.0)
+    assert speedup[("notes_double_loop", "fully_vectorized")] == pytest.approx(1250.0)
+    assert len(speedup) == 12  # each of the six against each loop
+
+
+def test_each_loop_judges_the_claims_on_its_own_family() -> None:
+    pairs = two_baselines(two_baseline_grid(5.0, (3.0, 250.0), (3.5, 1250.0), [(100, 10)]))
+    verdict = {(r.baseline, r.impl): r.verdict for r in pairs[pairs.setting == "1 thread"].itertuples()}
+    assert verdict[("double_loop", "fully_vectorized")] == "holds"  # 250x: within 150x..600x
+    assert verdict[("notes_double_loop", "notes_fully_vectorized")] == "exceeded"  # 1250x
+    assert verdict[("double_loop", "notes_fully_vectorized")] == ""  # no claim across families
+    assert verdict[("notes_double_loop", "fully_vectorized")] == ""
+    assert verdict[("notes_double_loop", "notes_features_vectorized")] == "does not hold"  # 3.5x
+
+
+def test_claims_verdicts_side_by_side() -> None:
+    pairs = two_baselines(two_baseline_grid(5.0, (12.0, 250.0), (3.5, 1250.0), [(100, 10), (1000, 100)]))
+    verdict = analysis.claims_verdicts(pairs)
+    assert list(verdict.columns[:2]) == ["baseline", "claim"]
+    assert list(zip(verdict.baseline, verdict.impl, verdict.setting)) == [
+        (baseline, f"{prefix}{impl}", setting)
+        for baseline, prefix in (("double_loop", ""), ("notes_double_loop", "notes_"))
+        for impl in ("features_vectorized", "fully_vectorized")
+        for setting in ("1 thread", "all cores")
+    ]
+    assert list(verdict.verdict[verdict.setting == "1 thread"]) == [
+        "holds everywhere measured",
+        "holds everywhere measured",
+        "does not hold anywhere measured",
+        "holds or is exceeded everywhere measured",
+    ]
+    assert verdict.speedup_median[verdict.setting == "1 thread"].to_numpy() == pytest.approx([12, 250, 3.5, 1250])
+
+
+def test_loop_form_is_the_notes_loop_over_the_careful_loop_per_size() -> None:
+    cases = two_baseline_grid(4.0, (10.0, 300.0), (3.0, 1200.0), [(100, 10), (1000, 10)])
+    cases.append(measured_case("double_loop", 100, 100, 1e-3, spread=0.0))
+    cases.append(skipped_case("notes_double_loop", 100, 100, predicted_s=6e-3))
+    form = analysis.loop_form(two_baselines(cases))
+    assert list(form.columns) == ["dtype", "m", "n_x", "ratio", "ratio_low", "ratio_high", "extrapolated"]
+    assert list(zip(form.m, form.n_x, form.extrapolated)) == [(100, 10, False), (1000, 10, False), (100, 100, True)]
+    assert form.ratio.to_numpy() == pytest.approx([4.0, 4.0, 6.0])
+    assert form.ratio_low.iloc[0] == pytest.approx(4.0) and np.isnan(form.ratio_low.iloc[2])
+
+
+def test_without_the_notes_loop_its_verdicts_are_not_measured() -> None:
+    verdict = analysis.claims_verdicts(two_baselines(claim_grid(12.0, 280.0, [(100, 10)])))
+    assert set(verdict.verdict[verdict.baseline == "notes_double_loop"]) == {"not measured"}
+    assert set(verdict.verdict[verdict.baseline == "double_loop"]) == {"holds everywhere measured"}
+
+
 # --- settings ---
 
 
@@ -381,7 +449,8 @@ def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:
 def test_analyse_computes_everything_once() -> None:
     run = run_of(claim_grid(12.0, 280.0, [(100, 10)]))
     found = analysis.analyse(tidy(run), pass_times(run))
-    assert len(found.verdict) == 4 and not found.speedups.empty and found.thread_scaling.empty
+    assert len(found.verdict) == 8 and not found.speedups.empty and found.thread_scaling.empty
+    assert found.loop_form.empty  # the run has no notes' loop
     assert set(found.steps.setting) == {"1 thread", "all cores"}
     assert found.fastest is not None and found.fastest.impl == "fully_vectorized"
 

@@ -1,4 +1,9 @@
-"""Every registered implementation computes the same, correct gradient step."""
+"""Every registered implementation computes the same, correct gradient step.
+
+The notes' code as written (finite `safe_abs_z`) is left out of the awkward
+inputs (|z| up to 1000) and the wide property test: tests/test_notes_as_written.py
+shows where it breaks and checks it within its safe range.
+"""
 
 import math
 from operator import attrgetter
@@ -6,44 +11,35 @@ from operator import attrgetter
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
-from impls import IMPLEMENTATIONS, Gradient, Problem, relative_error, validate
-from tests.conftest import random_problem
+from impls import IMPLEMENTATIONS, Gradient, Problem, relative_error
+from tests.conftest import awkward_problems, problems, random_problem
 
 ALL_IMPLS = list(IMPLEMENTATIONS.values())
+CAREFUL = [impl for impl in ALL_IMPLS if math.isinf(impl.safe_abs_z)]  # accurate for any finite z
 reference_step = IMPLEMENTATIONS["fully_vectorized"].step
 by_name = pytest.mark.parametrize("impl", ALL_IMPLS, ids=attrgetter("name"))
-
-
-def awkward_problems() -> dict[str, Problem]:
-    rng = np.random.default_rng(1)
-    big = random_problem(n_x=5, m=40, seed=2, z_scale=1000.0)
-    return {
-        "random": random_problem(n_x=13, m=101),
-        "one_example": random_problem(n_x=6, m=1),
-        "one_feature": random_problem(n_x=1, m=33),
-        "one_by_one": random_problem(n_x=1, m=1),
-        "all_labels_0": validate(rng.standard_normal((4, 20)), np.zeros((1, 20)), rng.standard_normal((4, 1))),
-        "all_labels_1": validate(rng.standard_normal((4, 20)), np.ones((1, 20)), rng.standard_normal((4, 1))),
-        "z_near_1000": big,
-        "z_near_1000_flipped": validate(big.X, 1.0 - big.Y, big.w, big.b),
-        "z_exactly_pm1000": validate([[1.0, -1.0, 1.0]], [[1.0, 0.0, 0.0]], [[1000.0]], 0.0),
-        "wide": random_problem(n_x=300, m=3),
-    }
+careful_by_name = pytest.mark.parametrize("impl", CAREFUL, ids=attrgetter("name"))
 
 
 AWKWARD = awkward_problems()
 
 
-def test_registry_starts_with_the_notes_three_in_order() -> None:
-    assert list(IMPLEMENTATIONS)[:3] == ["double_loop", "features_vectorized", "fully_vectorized"]
+def test_registry_starts_with_the_notes_three_careful_then_as_written() -> None:
+    assert list(IMPLEMENTATIONS)[:6] == [
+        "double_loop",
+        "features_vectorized",
+        "fully_vectorized",
+        "notes_double_loop",
+        "notes_features_vectorized",
+        "notes_fully_vectorized",
+    ]
+    assert {impl.name for impl in ALL_IMPLS if impl not in CAREFUL} == set(list(IMPLEMENTATIONS)[3:6])
     for impl in ALL_IMPLS:
         assert impl.description and "\n" not in impl.description
 
 
-@by_name
+@careful_by_name
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("name", AWKWARD)
 def test_agrees_with_fully_vectorized(impl, name: str) -> None:
@@ -56,7 +52,7 @@ def test_agrees_with_fully_vectorized(impl, name: str) -> None:
     assert relative_error(got, reference_step(X, Y, w, b)) <= 1e-9
 
 
-@by_name
+@careful_by_name
 @pytest.mark.filterwarnings("error")
 def test_extreme_z_is_exact(impl) -> None:
     # z = +1000 and -1000: sigmoid is exactly 1 and 0, the loss exactly 0 or 1000.
@@ -104,19 +100,7 @@ def test_step_does_not_mutate_its_inputs(impl, problem: Problem) -> None:
         np.testing.assert_array_equal(before, after)
 
 
-@st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    n_x = draw(st.integers(1, 8))
-    m = draw(st.integers(1, 40))
-    values = st.floats(-30.0, 30.0, allow_nan=False, allow_subnormal=False)
-    X = draw(arrays(np.float64, (n_x, m), elements=values))
-    Y = draw(arrays(np.float64, (1, m), elements=st.sampled_from([0.0, 1.0])))
-    w = draw(arrays(np.float64, (n_x, 1), elements=values))
-    b = draw(values)
-    return validate(X, Y, w, b)
-
-
-@by_name
+@careful_by_name
 @settings(max_examples=200, deadline=None)
 @given(p=problems())
 def test_property_agreement_and_bounds(impl, p: Problem) -> None:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bench.plan import CaseSpec
-from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured
-from bench.problems import cached_size, prepare_size
-from impls import IMPLEMENTATIONS, Gradient, Implementation
+from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, unsafe_z
+from bench.problems import PreparedSize, cached_size, prepare_size
+from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
 
 
 def preparer(tmp_path, first_pass: bool = True, budget_s: float = 10.0) -> CasePreparer:
@@ -57,6 +57,27 @@ def test_a_disagreeing_implementation_is_not_timed(tmp_path, monkeypatch) -> Non
     assert raised.value.status == "disagrees"
     assert raised.value.reason.startswith("disagrees with fully_vectorized: relative error 1e-06 > 1e-09")
     assert raised.value.extra["agreement_error"] == pytest.approx(1e-6, rel=1e-3)
+
+
+@pytest.mark.parametrize("impl", ["notes_double_loop", "notes_features_vectorized", "notes_fully_vectorized"])
+def test_the_notes_code_as_written_agrees_on_the_sweeps_data(tmp_path, impl: str) -> None:
+    case = preparer(tmp_path).step_case(CaseSpec("step", impl, 1, 300, 10))
+    assert case.extra_info["agreement_error"] <= AGREEMENT_RTOL
+
+
+def test_naive_code_is_refused_data_beyond_its_safe_range(tmp_path) -> None:
+    notes, careful = IMPLEMENTATIONS["notes_double_loop"], IMPLEMENTATIONS["double_loop"]
+    at_20 = validate([[1.0, -1.0]], [[1.0, 0.0]], [[20.0]], 0.0)  # z = 20 and -20
+    reason = "|z| reaches 20 here, beyond notes_double_loop's safe range |z| <= 15 (naive math)"
+    assert unsafe_z(notes, at_20) == reason
+    assert unsafe_z(careful, at_20) is None
+    assert unsafe_z(notes, validate([[1.0, -1.0]], [[1.0, 0.0]], [[14.9]], 0.0)) is None
+    prep = preparer(tmp_path)
+    prep.size = lambda m, n_x: PreparedSize(m, n_x, at_20, careful.step(*at_20))  # type: ignore[method-assign]
+    with pytest.raises(NotMeasured) as raised:
+        prep.step_case(CaseSpec("step", notes.name, 1, 2, 1))
+    assert (raised.value.status, raised.value.reason) == ("refused", reason)
+    assert prep.step_case(CaseSpec("step", careful.name, 1, 2, 1)).extra_info["agreement_error"] == 0.0
 
 
 def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> None:

@@ -8,7 +8,16 @@ import pytest
 from bench import journal
 from bench.cli import main
 from bench.report import SPEEDUPS_CSV_COLUMNS, build_report
-from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case, train_case
+from tests.synthetic import (
+    claim_grid,
+    measured_case,
+    old_format,
+    run_of,
+    skipped_case,
+    skipped_train_case,
+    train_case,
+    two_baseline_grid,
+)
 
 SIZES = [(100, 10), (1000, 10), (100, 100), (1000, 100)]
 
@@ -163,6 +172,91 @@ def test_report_command_prints_verdicts_per_setting_and_reports_missing_runs(tmp
     assert main(["report", str(write_run(tmp_path, FULL))]) == 0
     assert (tmp_path / "report.md").exists()
     err = capsys.readouterr().err
-    assert "both loops removed (fully vectorized) is ~300x faster, vectorization alone (1 thread): holds" in err
-    assert "both loops removed (fully vectorized) is ~300x faster, as installed (all cores): holds" in err
+    claim = "both loops removed (fully vectorized) is ~300x faster"
+    assert f"{claim}, vectorization alone (1 thread), against double_loop: holds" in err
+    assert f"{claim}, as installed (all cores), against double_loop: holds" in err
+    assert f"{claim}, as installed (all cores), against notes_double_loop: not measured" in err
     assert main(["report", str(tmp_path / "missing")]) == 2
+
+
+# The notes' loop is 4x slower than the careful loop at n_x = 10 and 5x at n_x = 100; the notes' vectorized
+# steps are 3.5x and 1250x faster than their own loop, the careful ones 12x and 250x faster than theirs.
+TWO_BASELINES = (
+    two_baseline_grid(4.0, (12.0, 250.0), (3.5, 1250.0), SIZES[:2])
+    + two_baseline_grid(5.0, (12.0, 250.0), (3.5, 1250.0), SIZES[2:])
+    + [
+        train_case("double_loop", 0.5, [0.69, 0.6, 0.5]),
+        skipped_train_case("notes_double_loop", 2.0),  # over budget: predicted, never timed
+        train_case("fully_vectorized", 0.001, [0.69, 0.6, 0.5]),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def two_baselines(tmp_path_factory) -> tuple:
+    directory = write_run(tmp_path_factory.mktemp("two_baselines"), TWO_BASELINES)
+    return directory, build_report(directory).read_text()
+
+
+def test_the_headline_gives_each_baselines_answer_and_the_loop_form(two_baselines) -> None:
+    _, text = two_baselines
+    headline = next(line for line in text.splitlines() if line.startswith("**Two baselines, two answers**"))
+    setting, careful, notes = headline.split(" Against ")
+    assert setting == "**Two baselines, two answers**, vectorization alone (1 thread)."
+    assert careful.startswith("the careful loop (`double_loop`): ")
+    assert "~10x **holds everywhere measured** (12x to 12x, median 12x)" in careful
+    assert "~300x **holds everywhere measured** (250x to 250x, median 250x)" in careful
+    assert notes.startswith("the notes' loop as written (`notes_double_loop`): ")
+    assert "~10x **does not hold anywhere measured** (3.5x to 3.5x, median 3.5x)" in notes
+    assert "~300x **holds or is exceeded everywhere measured** (1250x to 1250x, median 1250x)" in notes
+    assert "makes the notes' loop **4x to 5x slower** than the careful one (median 4.5x over 4 measured sizes)" in notes
+
+
+def test_verdicts_stand_side_by_side(two_baselines) -> None:
+    _, text = two_baselines
+    header = next(line for line in text.splitlines() if line.startswith("| claim "))
+    assert [cell.strip() for cell in header.split("|")[3:5]] == [
+        "against the careful loop (`double_loop`)",
+        "against the notes' loop as written (`notes_double_loop`)",
+    ]
+    rows = [line for line in text.splitlines() if line.startswith("| one loop removed")]
+    assert len(rows) == 2  # one per setting
+    assert all("**holds everywhere measured**" in row and "**does not hold anywhere measured**" in row for row in rows)
+
+
+def test_the_loop_form_table_has_the_ratio_per_size(two_baselines) -> None:
+    _, text = two_baselines
+    section = text.split("## The loop's form alone")[1].split("\n## ")[0]
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in section.splitlines() if line.startswith("|")]
+    assert rows[0] == ["dtype", "n_x", "m = 1e2", "m = 1e3"]
+    assert rows[2:] == [["float64", "10", "4x [4, 4]", "4x [4, 4]"], ["float64", "100", "5x [5, 5]", "5x [5, 5]"]]
+
+
+def test_each_baseline_has_its_speedup_tables_heatmaps_and_csv_rows(two_baselines) -> None:
+    directory, text = two_baselines
+    for chart in ("speedup_heatmap_notes_1_thread.png", "speedup_heatmap_notes.png"):
+        assert (directory / chart).stat().st_size > 10_000 and f"]({chart})" in text
+    notes_section = text.split("## Speedup over the notes' loop as written (`notes_double_loop`)")[1]
+    assert "| double_loop" in notes_section.split("### As installed")[0]  # the careful loop, over the notes' loop
+    speedups = pd.read_csv(directory / "speedups.csv", keep_default_na=False)
+    assert speedups.columns[0] == "baseline" and set(speedups.baseline) == {"double_loop", "notes_double_loop"}
+    row = speedups[
+        (speedups.baseline == "notes_double_loop")
+        & (speedups.impl == "notes_fully_vectorized")
+        & (speedups.m == 100)
+        & (speedups.n_x == 10)
+    ]
+    assert list(row.speedup) == pytest.approx([1250.0, 1250.0]) and set(row.verdict) == {"exceeded"}
+    careful = speedups[(speedups.baseline == "double_loop") & (speedups.impl == "notes_double_loop")]
+    assert sorted(careful.speedup.round(3).unique()) == [0.2, 0.25] and set(careful.verdict) == {""}
+
+
+def test_training_over_an_extrapolated_loop_is_marked(two_baselines) -> None:
+    _, text = two_baselines
+    careful, notes = (
+        text.split(f"## Speedup over {title}")[1].split("### Training")[1].split("\n## ")[0]
+        for title in ("the careful loop", "the notes' loop as written")
+    )
+    assert "| notes double loop | 1 | ~2 s | ~0.25x |" in " ".join(careful.split())
+    assert "| fully vectorized | 1 | 0.001 s [0.001, 0.001] | ~2000x |" in " ".join(notes.split())
+    assert "| double loop | 1 | 0.5 s [0.5, 0.5] | ~4x |" in " ".join(notes.split())
