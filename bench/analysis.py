@@ -1,84 +1,45 @@
-"""Pure analysis of a run's tidy tables: speedups with intervals, claims verdicts, thread scaling, fits, bandwidth.
+"""Pure analysis of a run's tidy tables: speedups with intervals, claims verdicts, thread scaling, cost models,
+bandwidth.
 
 Every function takes DataFrames (from `bench.results.tidy` and
 `bench.results.pass_times`) and returns a new one; nothing here measures,
 plots or writes files. `analyse` computes all of it once, for the report.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-BASELINE = "double_loop"  # the careful loop: Python lists and `math`
-NOTES_BASELINE = "notes_double_loop"  # the notes' loop as written: numpy elements, np.exp and np.log
+from bench.claims import (  # noqa: F401  (re-exported: the analysis' vocabulary)
+    ALL_CORES,
+    BASELINE,
+    BASELINES,
+    CLAIMS,
+    DECIDED,
+    DOES_NOT_HOLD,
+    EXCEEDED,
+    EXTRAPOLATED,
+    HOLDS,
+    NOTES_BASELINE,
+    NOTES_CLAIMS,
+    ONE_THREAD,
+    SETTING_TITLES,
+    SETTINGS,
+    UNDECIDED,
+    Baseline,
+    Claim,
+)
+from bench.explain import Explanation, Models, explain
+from bench.model import Caches, fit_models, measured_steps
+
 SIZE = ["m", "n_x"]
 PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same problem
 # What identifies a case: the same implementation at another thread count is another case.
 CASE = ["kind", "impl", "threads", "dtype", "m", "n_x"]
 CONFIDENCE = 0.95
-
-# The two settings a report speaks of (bench/journal.py).
-ONE_THREAD = "1 thread"
-ALL_CORES = "all cores"
-SETTINGS = (ONE_THREAD, ALL_CORES)
-SETTING_TITLES = {ONE_THREAD: "vectorization alone (1 thread)", ALL_CORES: "as installed (all cores)"}
-
-# A verdict on one measured cell; the first three are "decided".
-HOLDS, EXCEEDED, DOES_NOT_HOLD, UNDECIDED, EXTRAPOLATED = (
-    "holds",
-    "exceeded",
-    "does not hold",
-    "undecided",
-    "extrapolated",
-)
-DECIDED = (HOLDS, EXCEEDED, DOES_NOT_HOLD)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A speedup the course notes promise for one implementation over the double loop."""
-
-    impl: str
-    factor: float
-    statement: str
-    short: str  # for legends: what was removed
-
-    @property
-    def band(self) -> tuple[float, float]:
-        """ "About" the factor: within 2x either side (10x: 5x to 20x; 300x: 150x to 600x)."""
-        return self.factor / 2, self.factor * 2
-
-
-CLAIMS = (
-    Claim("features_vectorized", 10.0, "one loop removed (features vectorized) is ~10x faster", "one loop removed"),
-    Claim("fully_vectorized", 300.0, "both loops removed (fully vectorized) is ~300x faster", "both loops removed"),
-)
-# The same claims on the notes' code as written, judged against the notes' own loop.
-NOTES_CLAIMS = tuple(replace(claim, impl=f"notes_{claim.impl}") for claim in CLAIMS)
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """A loop that speedups are taken against, and the claims judged against it.
-
-    Each baseline judges the claims on its own family only (like against
-    like): the careful vectorized code against the careful loop, the notes'
-    vectorized code against the notes' loop. A verdict then measures what
-    vectorizing does, not how carefully the loop was written.
-    """
-
-    impl: str
-    title: str  # how the report names it
-    claims: tuple[Claim, ...]
-
-
-BASELINES = (
-    Baseline(BASELINE, "the careful loop", CLAIMS),
-    Baseline(NOTES_BASELINE, "the notes' loop as written", NOTES_CLAIMS),
-)
 
 
 def log_t_interval(log_values: ArrayLike, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -358,31 +319,6 @@ def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     return out[[*columns, "ratio", "ratio_low", "ratio_high", "slower_with_all_cores"]].reset_index(drop=True)
 
 
-def complexity_fit(results: pd.DataFrame) -> pd.DataFrame:
-    """Least-squares fit of log(seconds) = log(c) + k log(m * n_x) per implementation and thread count.
-
-    Measured cases only. k near 1 means time linear in the work; k below 1
-    means fixed overheads still matter over the measured range. r2 is the
-    fit's coefficient of determination in log space.
-    """
-    columns = ["impl", "threads", "exponent", "r2", "ns_per_element", "cases"]
-    rows = []
-    measured = results[(results.kind == "step") & (results.status == "measured")]
-    for (impl, threads), group in measured.groupby(["impl", "threads"], sort=False):
-        x = np.log10(group.m.to_numpy(float) * group.n_x.to_numpy(float))
-        y = np.log10(group.seconds.to_numpy(float))
-        if len(group) < 2 or np.ptp(x) == 0:
-            rows.append(dict(zip(columns, [impl, threads, np.nan, np.nan, np.nan, len(group)], strict=True)))
-            continue
-        k, log_c = np.polyfit(x, y, 1)
-        residual = y - (k * x + log_c)
-        r2 = 1 - float(residual @ residual) / float(((y - y.mean()) ** 2).sum()) if np.ptp(y) > 0 else 1.0
-        largest = group.loc[(group.m * group.n_x).idxmax()]
-        ns_per_element = largest.seconds / (largest.m * largest.n_x) * 1e9
-        rows.append(dict(zip(columns, [impl, threads, k, r2, ns_per_element, len(group)], strict=True)))
-    return pd.DataFrame(rows, columns=columns)
-
-
 def read_limit(results: pd.DataFrame) -> pd.DataFrame:
     """Each measured step, per setting, against one streaming read of its X (read_multiple 1.0 = the limit).
 
@@ -426,15 +362,32 @@ class Analysis:
     verdict: pd.DataFrame  # claims_verdicts
     loop_form: pd.DataFrame
     thread_scaling: pd.DataFrame
-    complexity: pd.DataFrame
     read_limit: pd.DataFrame
     fastest: pd.Series | None  # fastest_at_largest
+    caches: Caches  # the machine's, from the run's machine info
+    models: Models  # bench.model.fit_models, per implementation x threads x dtype
+    unfitted: list[str]  # why a model could not be fitted
+    explanations: dict[tuple[str, str, str], Explanation]  # (baseline, claim's implementation, setting)
 
 
-def analyse(results: pd.DataFrame, passes: pd.DataFrame) -> Analysis:
-    """The whole analysis of one run's tables."""
+def explanations(models: Models, results: pd.DataFrame) -> dict[tuple[str, str, str], Explanation]:
+    """Each baseline's claims according to the cost models, over the run's measured sizes (bench/explain.py)."""
+    measured = measured_steps(results)
+    if measured.empty:
+        return {}
+    return {
+        (baseline.impl, impl, setting): explained
+        for baseline in BASELINES
+        for (impl, setting), explained in explain(models, baseline.impl, measured, baseline.claims).items()
+    }
+
+
+def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None = None) -> Analysis:
+    """The whole analysis of one run's tables; `caches` sizes the cost models' levels (unknown: one level)."""
     pairs = speedups_by_baseline(results, passes)
     limits = read_limit(results)
+    caches = caches or Caches()
+    models, unfitted = fit_models(results, caches)
     return Analysis(
         results=results,
         passes=passes,
@@ -443,7 +396,10 @@ def analyse(results: pd.DataFrame, passes: pd.DataFrame) -> Analysis:
         verdict=claims_verdicts(pairs),
         loop_form=loop_form(pairs),
         thread_scaling=thread_scaling(results, passes),
-        complexity=complexity_fit(results),
         read_limit=limits,
         fastest=fastest_at_largest(limits),
+        caches=caches,
+        models=models,
+        unfitted=unfitted,
+        explanations=explanations(models, results),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bench.analysis import CLAIMS, DOES_NOT_HOLD, EXCEEDED, HOLDS, ONE_THREAD, SETTINGS, UNDECIDED, Claim
+from bench.claims import CLAIMS, DOES_NOT_HOLD, EXCEEDED, HOLDS, ONE_THREAD, SETTINGS, UNDECIDED, Claim
 from bench.model import LEVELS, CostModel, interval
 
 GRID_POINTS = 61  # per axis of the fine grid the boundaries are traced on (15 per decade over m = 1e2..1e6)
@@ -101,7 +101,8 @@ def boundary_sentences(found: ModelSpeedup, n_xs: list[int]) -> list[str]:
 
 
 def _ns(seconds: float) -> str:
-    return f"{seconds * 1e9:.3g} ns"
+    nanoseconds = seconds * 1e9
+    return f"{nanoseconds:.0f} ns" if nanoseconds >= 1000 else f"{nanoseconds:.3g} ns"
 
 
 def _ratio(numerator: float, denominator: float) -> str:

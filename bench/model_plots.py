@@ -17,9 +17,10 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bench.analysis import DOES_NOT_HOLD, EXCEEDED, EXTRAPOLATED, HOLDS, UNDECIDED, Claim
+from bench.claims import DOES_NOT_HOLD, EXCEEDED, EXTRAPOLATED, HOLDS, UNDECIDED, Claim
 from bench.explain import ModelSpeedup
 from bench.model import Caches, CostModel
+from bench.plots import Styles
 from bench.problems import human_bytes
 
 # One colour per verdict, told apart without reading the numbers; extrapolated cells are white and hatched.
@@ -104,13 +105,13 @@ def element_n_x(steps: pd.DataFrame, caches: Caches) -> int:
 
 
 def plot_time_per_element(
-    steps: pd.DataFrame, models: Sequence[CostModel], caches: Caches, ax: Axes, styles: dict[str, tuple[Any, str]]
+    steps: pd.DataFrame, models: Sequence[CostModel], caches: Caches, ax: Axes, styles: Styles
 ) -> Axes:
     """Nanoseconds per element of X against the bytes of X at one n_x, with the cache sizes marked.
 
     `steps`: one setting's measured steps (bench.analysis `steps` rows);
     `models`: the setting's model per implementation, drawn as lines through
-    the same n_x; `styles`: (colour, marker) per implementation. The n_x is
+    the same n_x; `styles`: the run's colour, marker and label per implementation. The n_x is
     the largest whose smallest X still fits in L2, so the chart spans every
     level; there the per-element cost dominates, and a step up where X
     outgrows a cache shows the cost of bringing X from further away.
@@ -122,8 +123,7 @@ def plot_time_per_element(
         points = rows[rows.impl == model.impl].sort_values("m")
         if points.empty:
             continue
-        color, marker = styles[model.impl]
-        label = points.label.iloc[0]
+        color, marker, label = styles.colors[model.impl], styles.markers[model.impl], styles.labels[model.impl]
         ax.plot(
             points.bytes_x,
             points.seconds / (points.m * n_x) * 1e9,

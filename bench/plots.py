@@ -7,18 +7,16 @@ never timed) are hollow markers on dashed lines.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from bench.analysis import CLAIMS
-from impls import IMPLEMENTATIONS
+from bench.claims import CLAIMS
 
 CLAIM_COLORS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
 CLAIM_STYLE = {
@@ -33,41 +31,55 @@ def number_text(value: float) -> str:
     return f"{value:.0f}" if 1000 <= abs(value) < 1e6 else f"{value:.3g}"
 
 
-def impl_styles(impls: Sequence[str]) -> dict[str, tuple[Any, str]]:
-    """One stable (color, marker) per implementation: registry order first, then any others."""
-    order = list(IMPLEMENTATIONS) + sorted(set(impls) - set(IMPLEMENTATIONS))
-    palette = plt.get_cmap("tab10")
-    return {name: (palette(i % 10), MARKERS[i % len(MARKERS)]) for i, name in enumerate(order)}
+# 18 distinct colours: tab10, then Dark2; with 8 markers, no two implementations of a run look alike.
+PALETTE = [*plt.get_cmap("tab10")(range(10)), *plt.get_cmap("Dark2")(range(8))]
 
 
-def _labels(rows: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(rows.impl, rows.label, strict=False))
+@dataclass(frozen=True)
+class Styles:
+    """Colour, marker and label per implementation, from a run's own rows, in the run's order.
 
+    Built once per report (`Styles.of(results)`) and handed to every chart, so
+    an implementation looks the same everywhere, whether or not this version
+    of the suite still registers it.
+    """
 
-def impl_order(rows: pd.DataFrame) -> list[str]:
-    """Implementations present in `rows`: registry order first, then any others."""
-    present = list(dict.fromkeys(rows.impl))
-    return [i for i in IMPLEMENTATIONS if i in present] + [i for i in present if i not in IMPLEMENTATIONS]
+    colors: dict[str, Any]
+    markers: dict[str, str]
+    labels: dict[str, str]
 
-
-def legend_handles(rows: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
-    """Legend entries naming implementations as users know them, plus the extrapolated style."""
-    styles, labels = impl_styles(impls), _labels(rows)
-    handles = [Line2D([], [], color=styles[i][0], marker=styles[i][1], label=labels.get(i, i)) for i in impls]
-    handles.append(
-        Line2D(
-            [], [], color="grey", linestyle="--", marker="o", markerfacecolor="white", label="extrapolated (not timed)"
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> "Styles":
+        order = list(dict.fromkeys(rows.impl))
+        labels = dict(zip(rows.impl, rows.label, strict=True))
+        return cls(
+            colors={impl: PALETTE[i % len(PALETTE)] for i, impl in enumerate(order)},
+            markers={impl: MARKERS[i % len(MARKERS)] for i, impl in enumerate(order)},
+            labels={impl: labels[impl] for impl in order},
         )
-    )
-    return handles
+
+    def order(self, rows: pd.DataFrame) -> list[str]:
+        """The implementations present in `rows`, in the run's order."""
+        present = set(rows.impl)
+        return [impl for impl in self.labels if impl in present]
+
+    def handles(self, impls: Sequence[str]) -> list[Line2D]:
+        """Legend entries naming implementations as users know them, plus the extrapolated style."""
+        handles = [Line2D([], [], color=self.colors[i], marker=self.markers[i], label=self.labels[i]) for i in impls]
+        extrapolated = "extrapolated (not timed)"
+        handles.append(
+            Line2D([], [], color="grey", linestyle="--", marker="o", markerfacecolor="white", label=extrapolated)
+        )
+        return handles
 
 
-def _draw_series(ax: Axes, rows: pd.DataFrame, x: str, y: str, impl: str, extrapolated: pd.Series) -> None:
+def _draw_series(ax: Axes, rows: pd.DataFrame, x: str, y: str, styles: Styles, extrapolated: pd.Series) -> None:
     """A line through all points, dashed into extrapolated ones; hollow markers where extrapolated."""
-    color, marker = impl_styles([impl])[impl]
+    impl = rows.impl.iloc[0]
+    color, marker = styles.colors[impl], styles.markers[impl]
     rows = rows.assign(dashed=extrapolated.to_numpy()).sort_values(x)
     measured = rows[~rows.dashed]
-    ax.plot(measured[x], measured[y], color=color, marker=marker, label=rows.label.iloc[0])
+    ax.plot(measured[x], measured[y], color=color, marker=marker, label=styles.labels[impl])
     if rows.dashed.any():
         # Connect the last measured point to the extrapolated ones with a dashed line; only those are hollow.
         predicted = rows[rows.dashed]
@@ -86,75 +98,40 @@ def _log_panel(ax: Axes, n_x: int) -> None:
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_time_vs_m(steps: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+def plot_time_vs_m(steps: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int], styles: Styles) -> Sequence[Axes]:
     """Seconds per gradient step against m, one panel per n_x, log-log. `steps`: one setting's timed steps."""
     for ax, n_x, panel in _panels(steps, axes, n_xs):
-        for impl in impl_order(steps):
+        for impl in styles.order(steps):
             rows = panel[panel.impl == impl]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "seconds", impl, rows.status != "measured")
+                _draw_series(ax, rows, "m", "seconds", styles, rows.status != "measured")
         _log_panel(ax, n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
 
 
-def plot_speedup_vs_m(pairs: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+def plot_speedup_vs_m(pairs: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int], styles: Styles) -> Sequence[Axes]:
     """Speedup against m, one panel per n_x, with the notes' claims and 95% interval bars.
 
     `pairs`: one setting's rows of `bench.analysis.speedups`, baseline left out.
     """
-    styles = impl_styles(impl_order(pairs))
     for ax, n_x, panel in _panels(pairs, axes, n_xs):
         for factor, (color, text) in CLAIM_STYLE.items():
             ax.axhline(factor, color=color, linewidth=1.2, linestyle=":", label=text)
-        for impl in impl_order(pairs):
+        for impl in styles.order(pairs):
             rows = panel[panel.impl == impl]
             if rows.empty:
                 continue
-            _draw_series(ax, rows, "m", "speedup", impl, rows.extrapolated)
+            _draw_series(ax, rows, "m", "speedup", styles, rows.extrapolated)
             bars = rows[rows.speedup_low.notna()]
-            ax.vlines(bars.m, bars.speedup_low, bars.speedup_high, color=styles[impl][0], alpha=0.6, linewidth=2)
+            ax.vlines(bars.m, bars.speedup_low, bars.speedup_high, color=styles.colors[impl], alpha=0.6, linewidth=2)
         ax.axhline(1.0, color="black", linewidth=0.8)
         _log_panel(ax, n_x)
     axes[0].set_ylabel("speedup over the Python double loop (x)")
     return axes
 
 
-def plot_speedup_heatmap(pairs: pd.DataFrame, impl: str, ax: Axes, norm: LogNorm) -> Axes:
-    """Speedup of `impl` on the m x n_x grid of `pairs` (one setting's speedups), with the claims' contours."""
-    rows = pairs[pairs.impl == impl]
-    ms, nxs = sorted(pairs.m.unique()), sorted(pairs.n_x.unique())
-    grid = rows.pivot_table(index="n_x", columns="m", values="speedup").reindex(index=nxs, columns=ms)
-    flags = rows.pivot_table(index="n_x", columns="m", values="extrapolated", aggfunc="any").reindex(
-        index=nxs, columns=ms
-    )
-    values = grid.to_numpy(float)
-    ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", norm=norm)
-    middle = np.sqrt(float(norm.vmin or 1.0) * float(norm.vmax or 1.0))  # dark colors below, light above
-    for (i, j), value in np.ndenumerate(values):
-        if np.isnan(value):
-            ax.text(j, i, "n/a", ha="center", va="center", color="grey", fontsize=8)
-            continue
-        text = f"{'~' if flags.iat[i, j] else ''}{number_text(value)}x"
-        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if value < middle else "black")
-    if min(values.shape) >= 2 and np.isfinite(values).sum() >= 4:
-        factors = sorted(CLAIM_STYLE)
-        contours = ax.contour(
-            np.log10(values),
-            levels=np.log10(factors),
-            colors=[CLAIM_STYLE[f][0] for f in factors],
-            linewidths=2,
-        )
-        ax.clabel(contours, fmt={np.log10(f): f"{f:g}x" for f in factors}, fontsize=8)
-    ax.set_xticks(range(len(ms)), [f"{m:.0e}".replace("e+0", "e") for m in ms])
-    ax.set_yticks(range(len(nxs)), [str(n) for n in nxs])
-    label = rows.label.iloc[0] if not rows.empty else impl
-    ax.set(title=label, xlabel="m (examples)", ylabel="n_x (features)")
-    ax.label_outer()
-    return ax
-
-
-def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int], styles: Styles) -> Sequence[Axes]:
     """Achieved GB/s of X per step (fastest round) against m, per n_x, under the setting's fastest read.
 
     `limits`: one setting's rows of `bench.analysis.read_limit`.
@@ -162,10 +139,10 @@ def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[in
     for ax, n_x, panel in _panels(limits, axes, n_xs):
         floor = panel.drop_duplicates("m").sort_values("m")
         ax.plot(floor.m, floor.floor_gbytes_per_s, color="black", linestyle="--", linewidth=2)
-        for impl in impl_order(limits):
+        for impl in styles.order(limits):
             rows = panel[panel.impl == impl]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "best_gbytes_per_s", impl, rows.status != "measured")
+                _draw_series(ax, rows, "m", "best_gbytes_per_s", styles, rows.status != "measured")
         _log_panel(ax, n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
@@ -176,14 +153,13 @@ def _bar_label(row: Any) -> str:
     return f"{row.label}{threads}"
 
 
-def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
+def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes], styles: Styles) -> Sequence[Axes]:
     """Left: seconds per training run, per implementation and thread count. Right: cost per iteration.
 
     `runs`: the run's training rows (bench.results.tidy, kind "train").
     """
-    impls = impl_order(runs)
-    styles, labels = impl_styles(impls), _labels(runs)
-    colors = {impl: styles[impl][0] for impl in impls}
+    impls = styles.order(runs)
+    colors, labels = styles.colors, styles.labels
     time_ax, cost_ax = axes
     ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads"])
     measured = ordered.status == "measured"

@@ -13,12 +13,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display needed, none assumed
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
 
-from bench import analysis, plots, results
+from bench import analysis, explain, model_plots, plots, results
 from bench.analysis import (
     ALL_CORES,
     BASELINE,
@@ -29,7 +27,9 @@ from bench.analysis import (
     SETTINGS,
     Analysis,
 )
+from bench.model import LEVELS, Caches, coefficient_table
 from bench.plots import number_text
+from bench.problems import human_bytes
 
 REPORT_NAME = "report.md"
 SPEEDUPS_CSV_NAME = "speedups.csv"
@@ -55,6 +55,7 @@ CHARTS = {
     "heatmap": "speedup_heatmap.png",  # as installed (all cores)
     "heatmap_notes_1_thread": "speedup_heatmap_notes_1_thread.png",  # over the notes' loop as written
     "heatmap_notes": "speedup_heatmap_notes.png",
+    "per_element": "time_per_element.png",
     "bandwidth": "bandwidth.png",
     "training": "training.png",
 }
@@ -68,7 +69,8 @@ HEATMAPS = {  # (baseline, setting) -> chart
 
 def analyse_run(run: dict[str, Any]) -> Analysis:
     """The analysis of one loaded run, computed once."""
-    return analysis.analyse(results.tidy(run), results.pass_times(run))
+    caches = Caches.from_machine_info(run.get("machine_info", {}))
+    return analysis.analyse(results.tidy(run), results.pass_times(run), caches)
 
 
 def build_report(run_dir: Path) -> Path:
@@ -111,10 +113,12 @@ def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> No
     plt.close(figure)
 
 
-Draw = Callable[[pd.DataFrame, Sequence[Axes], Sequence[int]], Sequence[Axes]]
+Draw = Callable[[pd.DataFrame, Sequence[Axes], Sequence[int], plots.Styles], Sequence[Axes]]
 
 
-def _chart_by_setting(path: Path, title: str, frame: pd.DataFrame, draw: Draw, legend: list[Any]) -> None:
+def _chart_by_setting(
+    path: Path, title: str, frame: pd.DataFrame, draw: Draw, styles: plots.Styles, legend: list[Any]
+) -> None:
     """One row of panels per setting ("1 thread" on top), one panel per n_x, a shared y axis."""
     settings = _settings_in(frame)
     n_xs = sorted(frame.n_x.unique())
@@ -124,7 +128,7 @@ def _chart_by_setting(path: Path, title: str, frame: pd.DataFrame, draw: Draw, l
     figure.suptitle(title, fontsize=13)
     for axes, setting in zip(grid, settings, strict=True):
         rows = frame[frame.setting == setting]
-        draw(rows, list(axes), n_xs)
+        draw(rows, list(axes), n_xs, styles)
         axes[0].set_ylabel(f"{_setting_title(setting, rows)}\n\n{axes[0].get_ylabel()}")
     _save(figure, path, legend)
 
@@ -135,21 +139,23 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
     timed = found.steps
     if timed.empty:
         return written
-    impls = plots.impl_order(timed)
+    styles = plots.Styles.of(found.results)
+    impls = styles.order(timed)
 
     _chart_by_setting(
         run_dir / CHARTS["time"],
         "Time per gradient step (lower is better)",
         timed,
         plots.plot_time_vs_m,
-        plots.legend_handles(timed, impls),
+        styles,
+        styles.handles(impls),
     )
     written["time"] = CHARTS["time"]
 
     step_pairs = found.speedups[found.speedups.kind == "step"]
     pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
     if not pairs.empty:
-        handles = plots.legend_handles(timed, [i for i in impls if i != BASELINE])
+        handles = styles.handles([i for i in impls if i != BASELINE])
         handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
         handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
         _chart_by_setting(
@@ -157,19 +163,22 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
             "Speedup over the careful loop, double_loop (higher is better)",
             pairs,
             plots.plot_speedup_vs_m,
+            styles,
             handles,
         )
         written["speedup"] = CHARTS["speedup"]
-    written |= _write_heatmaps(step_pairs, run_dir)
+    written |= _write_heatmaps(found, run_dir)
+    written |= _write_per_element(found, run_dir, styles)
 
     if not found.read_limit.empty:
-        handles = plots.legend_handles(timed, impls)
+        handles = styles.handles(impls)
         handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
         _chart_by_setting(
             run_dir / CHARTS["bandwidth"],
             "Achieved bandwidth: GB of X per second of gradient step",
             found.read_limit,
             plots.plot_bandwidth,
+            styles,
             handles,
         )
         written["bandwidth"] = CHARTS["bandwidth"]
@@ -180,26 +189,40 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
         first = training.iloc[0]
         iterations = f"{costs.iteration.max() + 1} iterations of " if not costs.empty else ""
         figure.suptitle(f"Training: train() for {iterations}m = {first.m}, n_x = {first.n_x}", fontsize=13)
-        plots.plot_training(training, costs, axes)
+        plots.plot_training(training, costs, axes, styles)
         _save(figure, run_dir / CHARTS["training"])
         written["training"] = CHARTS["training"]
     return written
 
 
-def _write_heatmaps(step_pairs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
-    """One heatmap figure per baseline and setting, all on one colour scale so that they can be compared."""
-    finite = step_pairs.speedup[np.isfinite(step_pairs.speedup) & (step_pairs.speedup > 0)]
-    if finite.empty:
-        return {}
-    norm = LogNorm(vmin=min(finite.min(), 1.0), vmax=max(finite.max(), 1000.0))
+def _write_heatmaps(found: Analysis, run_dir: Path) -> dict[str, str]:
+    """Per baseline and setting, a map of each of its claims: the verdict per measured cell, the models' edges."""
+    step_pairs = found.speedups[found.speedups.kind == "step"]
     written = {}
     for (baseline, setting), key in HEATMAPS.items():
         pairs = step_pairs[(step_pairs.baseline == baseline) & (step_pairs.setting == setting)]
-        shown = [i for i in plots.impl_order(pairs) if i != baseline]
-        if not shown:
+        claims = [claim for claim in analysis.claims_against(baseline) if (pairs.impl == claim.impl).any()]
+        if not claims:
             continue
-        title = f"Speedup over {_baseline_title(baseline)}, {_setting_title(setting, pairs)}"
-        _heatmap_figure(pairs, shown, norm, title, run_dir / CHARTS[key])
+        figure, axes = plt.subplots(
+            1, len(claims), figsize=(5.6 * len(claims), 4.4), squeeze=False, layout="constrained"
+        )
+        for ax, claim in zip(axes[0], claims, strict=True):
+            explained = found.explanations.get((baseline, claim.impl, setting)) or found.explanations.get(
+                (baseline, claim.impl, ONE_THREAD)  # a single-threaded implementation runs the same with all cores
+            )
+            model_plots.plot_claim_map(
+                pairs[pairs.impl == claim.impl], claim, ax, explained.grid if explained else None
+            )
+        figure.suptitle(
+            f"Where the notes' claims hold: speedup over {_baseline_title(baseline)}, {_setting_title(setting, pairs)}"
+            "\ncell: verdict from its measured 95% interval (~ = extrapolated); lines: the claim's band "
+            "according to the cost models",
+            fontsize=11,
+        )
+        figure.legend(handles=model_plots.verdict_legend(), loc="outside right center", fontsize=9, frameon=False)
+        figure.savefig(run_dir / CHARTS[key], dpi=110, bbox_inches="tight")
+        plt.close(figure)
         written[key] = CHARTS[key]
     return {key: written[key] for key in CHARTS if key in written}  # 1 thread first, as everywhere
 
@@ -209,29 +232,22 @@ def _baseline_title(impl: str) -> str:
     return next(f"{b.title} ({b.impl})" for b in BASELINES if b.impl == impl)
 
 
-def _heatmap_figure(pairs: pd.DataFrame, shown: list[str], norm: LogNorm, title: str, path: Path) -> None:
-    columns = min(3, len(shown))
-    rows = -(-len(shown) // columns)
-    figure, axes = plt.subplots(
-        rows,
-        columns,
-        figsize=(5.2 * columns, 3.9 * rows),
-        squeeze=False,
-        sharex=True,
-        sharey=True,
-        layout="constrained",
-    )
-    for ax, impl in zip(axes.flat, shown, strict=False):
-        plots.plot_speedup_heatmap(pairs, impl, ax, norm)
-    for ax in axes.flat[len(shown) :]:
-        ax.set_visible(False)
-    contours = " and ".join(f"{factor:g}x" for factor in plots.CLAIM_STYLE)
-    figure.suptitle(f"{title} (~ = extrapolated, contours at {contours})", fontsize=12)
-    figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=axes, shrink=0.8, label="speedup (x)")
-    for ax in axes[-1]:  # label_outer hides tick labels of panels above an empty slot: restore them
-        ax.xaxis.set_tick_params(labelbottom=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(figure)
+def _write_per_element(found: Analysis, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
+    """Nanoseconds per element of X against its bytes, one panel per setting, the caches marked."""
+    measured = found.steps[found.steps.status == "measured"]
+    settings = _settings_in(measured)
+    if measured.empty or not found.models:
+        return {}
+    figure, axes = plt.subplots(1, len(settings), figsize=(6.4 * len(settings), 4.8), squeeze=False, sharey=True)
+    for ax, setting in zip(axes[0], settings, strict=True):
+        rows = measured[measured.setting == setting]
+        models = [explain.setting_model(found.models, impl, setting) for impl in styles.order(rows)]
+        model_plots.plot_time_per_element(rows, [m for m in models if m], found.caches, ax, styles)
+        ax.set_title(_setting_title(setting, rows))
+    figure.suptitle("Time per element of X: where X outgrows a cache, each element costs more (dots: measured, "
+                    "lines: cost models)", fontsize=12)  # fmt: skip
+    _save(figure, run_dir / CHARTS["per_element"], styles.handles(styles.order(measured))[:-1])
+    return {"per_element": CHARTS["per_element"]}
 
 
 # --- report.md ---
@@ -249,7 +265,7 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
         _charts_section(charts),
         *(f"## Speedup over {b.title} (`{b.impl}`)\n\n" + _speedup_tables(found.speedups, b.impl) for b in BASELINES),
         "## Against the memory-bandwidth limit\n\n" + _bandwidth(found),
-        "## Complexity: time against m * n_x\n\n" + _complexity(found.complexity),
+        "## Why: a cost model per implementation\n\n" + _why(found),
         "## Not measured\n\n" + _not_measured(found.results),
     ]
     return "\n\n".join(sections) + "\n"
@@ -512,7 +528,7 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
                 for r in cells.itertuples()
             ]
         )
-        order = plots.impl_order(cells)
+        order = list(dict.fromkeys(cells.impl))  # the run's order
         pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
         lines += [
             "",
@@ -528,12 +544,15 @@ def _charts_section(charts: dict[str, str]) -> str:
         "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed.",
         "speedup": "Speedup over the careful loop (double_loop), with the notes' claims marked; one row per setting. "
         "Vertical bars: 95% interval from the paired passes.",
-        "heatmap_1_thread": "Speedup over the careful loop on m x n_x for each implementation with one thread "
-        "(vectorization alone); contours at the claims show where each holds.",
-        "heatmap": "Speedup over the careful loop on m x n_x for each implementation as installed (all cores); "
-        "contours at the claims show where each holds.",
-        "heatmap_notes_1_thread": "The same over the notes' loop as written (notes_double_loop), one thread.",
-        "heatmap_notes": "The same over the notes' loop as written (notes_double_loop), as installed (all cores).",
+        "heatmap_1_thread": "Where the notes' claims hold over the careful loop, one thread (vectorization "
+        "alone): each measured m x n_x cell coloured by its verdict, the speedup written in it, and the claim's "
+        "band according to the cost models drawn over it.",
+        "heatmap": "The same as installed (all cores).",
+        "heatmap_notes_1_thread": "The same for the notes' code over the notes' loop as written (notes_double_loop), "
+        "one thread.",
+        "heatmap_notes": "The notes' code over the notes' loop as written, as installed (all cores).",
+        "per_element": "Nanoseconds per element of X against the bytes of X, the cache sizes marked: dots are "
+        "measured steps, lines the cost models at the same n_x.",
         "bandwidth": "GB of X read per second of step (fastest round), one row per setting, "
         "against the fastest streaming read of the same X in that setting.",
         "training": "train() for a fixed number of iterations: the loop over iterations stays in every version.",
@@ -555,7 +574,7 @@ def _speedup_tables(pairs: pd.DataFrame, baseline: str) -> str:
             cell=[_speedup_cell(r) for r in rows.itertuples()],
             column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
         )
-        order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
+        order = list(dict.fromkeys(cells.column))  # the run's order
         pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
         title = _setting_title(setting, rows)
         parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + pivot.reset_index().to_markdown(index=False))
@@ -620,15 +639,59 @@ def _bandwidth(found: Analysis) -> str:
     return "\n".join(lines)
 
 
-def _complexity(fit: pd.DataFrame) -> str:
-    if fit.empty:
-        return "No measured steps."
-    note = (
-        "Least squares of log(time) on log(m * n_x) over measured cases, per implementation and thread count: "
-        "exponent 1 is linear in the work; below 1, fixed per-call or per-example overheads still matter over "
-        "the measured range. ns per element is at the largest measured size."
-    )
-    return note + "\n\n" + fit.to_markdown(index=False, floatfmt=".3g")
+_MODEL_TEXT = (
+    "Each implementation's measured steps, per thread count and dtype, fitted to t(m, n_x) = a + b m + c m n_x: "
+    "**a** is paid once per call (dispatch, a kernel's launch, waking threads), **b** once per example (its exp "
+    "and log1p, the interpreter's per-example work), **c** once per element of X (a multiply-add and the bytes "
+    "brought from where X lives: one c per cache level X fits in where that predicts better). Fitted on relative "
+    "error with non-negative costs; [intervals] are 95% from a residual bootstrap. *Leave-one-out* predicts each "
+    "measured size from a fit without it: how far to trust the model between and beyond the measured sizes. "
+    "`python -m bench predict` gives the same models' prediction at any size."
+)
+
+
+def _cost(value: float, low: float, high: float) -> str:
+    """E.g. '27.7 [19.8, 40.8]', '1170 [856, 1440]'; costs below 0.001 of the unit are 0."""
+    text, low_text, high_text = (plots.number_text(round(v, 3)) for v in (value, low, high))
+    return f"{text} [{low_text}, {high_text}]"
+
+
+def _model_table(found: Analysis) -> str:
+    table = coefficient_table(found.models)
+    rows = []
+    for row in table.itertuples():
+        levels = {level: _cost(*(getattr(row, f"element_{level}_ns{end}") for end in ("", "_low", "_high")))
+                  for level in LEVELS}  # fmt: skip
+        one_cost = row.levels == "one"
+        rows.append({
+            "implementation": row.impl, "threads": row.threads, "dtype": row.dtype,
+            "per call (us)": _cost(row.call_us, row.call_us_low, row.call_us_high),
+            "per example (ns)": _cost(row.example_ns, row.example_ns_low, row.example_ns_high),
+            **{f"per element, X in {level} (ns)": "same" if one_cost and level != "L2" else levels[level]
+               for level in LEVELS},
+            "fit error": f"{row.fit_error:.0%}", "leave-one-out error": f"{row.loo_error:.0%}",
+            "within 1.5x": f"{row.loo_within:.0%} of {row.cases}",
+        })  # fmt: skip
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def _caches_line(caches: Caches) -> str:
+    known = [("L1d", caches.l1d_bytes), ("L2", caches.l2_bytes), ("L3", caches.l3_bytes)]
+    sizes = ", ".join(f"{name} {human_bytes(size)}" for name, size in known if size)
+    if not sizes:
+        return "This run records no cache sizes: each model has one cost per element at every size."
+    return f"Cache sizes of this machine (CPU 0): {sizes}. X of m x n_x float64 takes 8 m n_x bytes."
+
+
+def _why(found: Analysis) -> str:
+    unfitted = "\n".join(f"- not modelled: {reason}" for reason in found.unfitted)
+    if not found.models:
+        return "No implementation has enough measured sizes for a model.\n\n" + unfitted
+    parts = [_MODEL_TEXT, _caches_line(found.caches), _model_table(found), unfitted]
+    for (baseline, _, setting), explained in found.explanations.items():
+        title = f"### {explained.grid.claim.statement}, over {_baseline_title(baseline)}, {SETTING_TITLES[setting]}"
+        parts.append(title + "\n\n" + "\n".join(f"- {line}" for line in explained.why + explained.boundaries))
+    return "\n\n".join(part for part in parts if part)
 
 
 def _not_measured(table: pd.DataFrame) -> str:

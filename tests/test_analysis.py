@@ -396,29 +396,6 @@ def test_results_sort_by_kind_size_impl_threads() -> None:
 # --- fits and limits ---
 
 
-def test_complexity_fit_recovers_the_exponent() -> None:
-    cases = [measured_case("numba_loop", m, 10, 1e-9 * (m * 10) ** 0.8, spread=0.0) for m in (100, 1000, 10_000)]
-    fit = analysis.complexity_fit(table(cases))
-    assert fit.exponent.iloc[0] == pytest.approx(0.8)
-    assert fit.r2.iloc[0] == pytest.approx(1.0)
-    assert fit.cases.iloc[0] == 3
-
-
-def test_complexity_fit_is_per_thread_count() -> None:
-    cases = [
-        measured_case("numba_fused", m, 10, 1e-9 * (m * 10) ** k, spread=0.0, threads=t)
-        for t, k in ((1, 1.0), (2, 0.5))
-        for m in (100, 1000)
-    ]
-    fit = analysis.complexity_fit(table(cases)).set_index("threads")
-    assert fit.exponent.to_dict() == pytest.approx({1: 1.0, 2: 0.5})
-
-
-def test_complexity_fit_of_a_single_size_is_undefined() -> None:
-    fit = analysis.complexity_fit(table([measured_case("numba_loop", 100, 10, 1e-3)]))
-    assert np.isnan(fit.exponent.iloc[0])
-
-
 def test_read_limit_and_fastest_at_the_largest_size() -> None:
     cases = [
         measured_case("fully_vectorized", 1000, 100, 0.02, spread=0.0, read_s=0.01),
