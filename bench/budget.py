@@ -10,6 +10,8 @@ budget is skipped and shown as extrapolated, never as measured.
 
 from dataclasses import dataclass, field
 
+from bench.profiles import DEFAULT_DTYPE
+
 
 def calls_per_case(passes: int, min_rounds: int) -> int:
     """The fewest calls a case makes in a sweep: per pass its rounds and pytest-benchmark's calibration
@@ -19,22 +21,32 @@ def calls_per_case(passes: int, min_rounds: int) -> int:
 
 @dataclass
 class Predictor:
-    """Measured median seconds per step, by implementation and (m, n_x)."""
+    """Measured median seconds per step, by implementation and dtype, then (m, n_x)."""
 
-    measured: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
+    measured: dict[tuple[str, str], dict[tuple[int, int], float]] = field(default_factory=dict)
 
-    def record(self, impl: str, m: int, n_x: int, seconds: float) -> None:
-        self.measured.setdefault(impl, {})[(m, n_x)] = seconds
+    def record(self, impl: str, m: int, n_x: int, seconds: float, dtype: str = DEFAULT_DTYPE) -> None:
+        self.measured.setdefault((impl, dtype), {})[(m, n_x)] = seconds
 
-    def predict(self, impl: str, m: int, n_x: int) -> float | None:
-        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none."""
-        sizes = self.measured.get(impl, {})
-        same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
-        if same_n_x:
-            base_m = max(same_n_x)
-            return sizes[(base_m, n_x)] * m / base_m
-        smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
-        if not smaller:
-            return None
-        base_elements, base_seconds = max(smaller)
-        return base_seconds * m * n_x / base_elements
+    def predict(self, impl: str, m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> float | None:
+        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none.
+
+        From the same dtype's sizes, or, with none, from float64's: a
+        narrower dtype is no slower, so that errs high, as the budget prefers.
+        """
+        own = _from_smaller(self.measured.get((impl, dtype), {}), m, n_x)
+        if own is None and dtype != DEFAULT_DTYPE:
+            return _from_smaller(self.measured.get((impl, DEFAULT_DTYPE), {}), m, n_x)
+        return own
+
+
+def _from_smaller(sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:
+    same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
+    if same_n_x:
+        base_m = max(same_n_x)
+        return sizes[(base_m, n_x)] * m / base_m
+    smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
+    if not smaller:
+        return None
+    base_elements, base_seconds = max(smaller)
+    return base_seconds * m * n_x / base_elements

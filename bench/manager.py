@@ -36,7 +36,7 @@ from bench.budget import calls_per_case
 from bench.machine import relevant_environment
 from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases, worker_keys
 from bench.prepare import case_info
-from bench.profiles import Grid
+from bench.profiles import DEFAULT_DTYPE, Grid
 from bench.progress import SweepProgress
 from bench.threads import thread_environment
 from bench.worker import WorkerSpec
@@ -88,14 +88,14 @@ class SweepState:
             cases = [case for case in cases if self.status(case, 1) == "measured"]
         return cases
 
-    def known(self, key: WorkerKey) -> list[tuple[int, int, float]]:
-        """(m, n_x, median seconds) of the worker's measured steps, for its budget predictions."""
+    def known(self, key: WorkerKey) -> list[tuple[int, int, str, float]]:
+        """(m, n_x, dtype, median seconds) of the worker's measured steps, for its budget predictions."""
         known = []
         for by_pass in self.records.values():
             first = by_pass.get(1)
             info = first["extra_info"] if first else {}
             if first and first.get("stats") and info.get("kind") == "step" and (info["impl"], info["threads"]) == key:
-                known.append((info["m"], info["n_x"], first["stats"]["median"]))
+                known.append((info["m"], info["n_x"], info.get("dtype", DEFAULT_DTYPE), first["stats"]["median"]))
         return known
 
 

@@ -280,9 +280,9 @@ def test_thread_scaling_is_empty_without_both_settings() -> None:
 
 def test_pass_rounds_split_the_pooled_rounds_by_pass() -> None:
     run = run_of([measured_case("numba_fused", 100, 10, 1.0, spread=0.0, rounds=7, threads=2, pass_factors=[1, 2, 3])])
-    split = pass_rounds(run)[("step", "numba_fused", 2, 100, 10)]
+    split = pass_rounds(run)[("step", "numba_fused", 2, 100, 10, "float64")]
     assert [list(p) for p in split] == [[1.0, 1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
-    assert list(round_times(run)[("step", "numba_fused", 2, 100, 10)]) == [1.0] * 3 + [2.0] * 2 + [3.0] * 2
+    assert list(round_times(run)[("step", "numba_fused", 2, 100, 10, "float64")]) == [1.0] * 3 + [2.0] * 2 + [3.0] * 2
     passes = pass_times(run)
     assert passes.median_s.tolist() == [1.0, 2.0, 3.0] and passes["pass"].tolist() == [1, 2, 3]
 
@@ -305,7 +305,7 @@ def test_an_old_run_loads_as_one_pass_at_its_numba_threads() -> None:
     assert one(pairs, impl="fully_vectorized").speedup == pytest.approx(280.0)
     assert set(pairs.verdict[pairs.impl != "double_loop"]) == {"undecided"}
     assert list(round_times(run)) == [
-        ("step", impl, 2, 100, 10) for impl in ("double_loop", "features_vectorized", "fully_vectorized")
+        ("step", impl, 2, 100, 10, "float64") for impl in ("double_loop", "features_vectorized", "fully_vectorized")
     ]
 
 
