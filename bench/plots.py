@@ -2,12 +2,13 @@
 
 Nothing here computes: the report hands down rows of `bench.analysis`
 (one setting at a time) and saves the figures. Measured points are filled
-markers on solid lines; extrapolated points (predicted from smaller sizes,
-never timed) are hollow markers on dashed lines.
+markers on solid lines (dash-dot for float32); extrapolated points
+(predicted from smaller sizes, never timed) are hollow markers on dashed lines.
 """
 
+import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,9 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
-from bench.analysis import CLAIMS
+from bench.analysis import CLAIMS, NARROW, WIDE, dtypes_in
 from impls import IMPLEMENTATIONS
 
 CLAIM_COLORS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
@@ -26,13 +27,17 @@ CLAIM_STYLE = {
     for claim, color in zip(CLAIMS, CLAIM_COLORS, strict=False)
 }
 MARKERS = "osD^vP*X"
+# Styles of their own, whether or not the library is installed where the report is drawn.
+OWN_STYLES = {"jax_peer": ("darkcyan", "h")}
+DTYPE_LINES: dict[str, Literal["-", "-."]] = {WIDE: "-", NARROW: "-."}
 
 
 def impl_styles(impls: Sequence[str]) -> dict[str, tuple[Any, str]]:
-    """One stable (color, marker) per implementation: registry order first, then any others."""
-    order = list(IMPLEMENTATIONS) + sorted(set(impls) - set(IMPLEMENTATIONS))
+    """One stable (color, marker) per implementation: OWN_STYLES, else by registry order, then any others."""
+    order = [i for i in list(IMPLEMENTATIONS) + sorted(set(impls) - set(IMPLEMENTATIONS)) if i not in OWN_STYLES]
     palette = plt.get_cmap("tab10")
-    return {name: (palette(i % 10), MARKERS[i % len(MARKERS)]) for i, name in enumerate(order)}
+    styles = {name: (palette(i % 10), MARKERS[i % len(MARKERS)]) for i, name in enumerate(order)}
+    return styles | OWN_STYLES
 
 
 def _labels(rows: pd.DataFrame) -> dict[str, str]:
@@ -45,24 +50,39 @@ def impl_order(rows: pd.DataFrame) -> list[str]:
     return [i for i in IMPLEMENTATIONS if i in present] + [i for i in present if i not in IMPLEMENTATIONS]
 
 
-def legend_handles(rows: pd.DataFrame, impls: Sequence[str]) -> list[Line2D]:
-    """Legend entries naming implementations as users know them, plus the extrapolated style."""
+def legend_handles(
+    rows: pd.DataFrame, impls: Sequence[str], dtypes: Sequence[str] = (WIDE,), extrapolated: bool = True
+) -> list[Line2D]:
+    """Legend entries naming implementations as users know them, plus the extrapolated and float32 styles."""
     styles, labels = impl_styles(impls), _labels(rows)
     handles = [Line2D([], [], color=styles[i][0], marker=styles[i][1], label=labels.get(i, i)) for i in impls]
-    handles.append(
-        Line2D(
-            [], [], color="grey", linestyle="--", marker="o", markerfacecolor="white", label="extrapolated (not timed)"
+    if NARROW in dtypes:
+        handles.append(Line2D([], [], color="grey", linestyle=DTYPE_LINES[NARROW], label=f"{NARROW} (X, w, Y)"))
+    if extrapolated:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="grey",
+                linestyle="--",
+                marker="o",
+                markerfacecolor="white",
+                label="extrapolated (not timed)",
+            )
         )
-    )
     return handles
 
 
-def _draw_series(ax: Axes, rows: pd.DataFrame, x: str, y: str, impl: str, extrapolated: pd.Series) -> None:
+def _draw_series(
+    ax: Axes, rows: pd.DataFrame, x: str, y: str, impl: str, extrapolated: pd.Series, dtype: str = WIDE
+) -> None:
     """A line through all points, dashed into extrapolated ones; hollow markers where extrapolated."""
     color, marker = impl_styles([impl])[impl]
     rows = rows.assign(dashed=extrapolated.to_numpy()).sort_values(x)
     measured = rows[~rows.dashed]
-    ax.plot(measured[x], measured[y], color=color, marker=marker, label=rows.label.iloc[0])
+    ax.plot(
+        measured[x], measured[y], color=color, marker=marker, linestyle=DTYPE_LINES[dtype], label=rows.label.iloc[0]
+    )
     if rows.dashed.any():
         # Connect the last measured point to the extrapolated ones with a dashed line; only those are hollow.
         predicted = rows[rows.dashed]
@@ -84,10 +104,10 @@ def _log_panel(ax: Axes, n_x: int) -> None:
 def plot_time_vs_m(steps: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
     """Seconds per gradient step against m, one panel per n_x, log-log. `steps`: one setting's timed steps."""
     for ax, n_x, panel in _panels(steps, axes, n_xs):
-        for impl in impl_order(steps):
-            rows = panel[panel.impl == impl]
+        for impl, dtype in itertools.product(impl_order(steps), DTYPE_LINES):
+            rows = panel[(panel.impl == impl) & (panel.dtype == dtype)]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "seconds", impl, rows.status != "measured")
+                _draw_series(ax, rows, "m", "seconds", impl, rows.status != "measured", dtype)
         _log_panel(ax, n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
@@ -155,20 +175,47 @@ def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[in
     `limits`: one setting's rows of `bench.analysis.read_limit`.
     """
     for ax, n_x, panel in _panels(limits, axes, n_xs):
-        floor = panel.drop_duplicates("m").sort_values("m")
-        ax.plot(floor.m, floor.floor_gbytes_per_s, color="black", linestyle="--", linewidth=2)
-        for impl in impl_order(limits):
-            rows = panel[panel.impl == impl]
+        floor = panel.groupby("m").floor_gbytes_per_s.max()  # either dtype's X: bytes per second either way
+        ax.plot(floor.index, floor.to_numpy(), color="black", linestyle="--", linewidth=2)
+        for impl, dtype in itertools.product(impl_order(limits), DTYPE_LINES):
+            rows = panel[(panel.impl == impl) & (panel.dtype == dtype)]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "best_gbytes_per_s", impl, rows.status != "measured")
+                _draw_series(ax, rows, "m", "best_gbytes_per_s", impl, rows.status != "measured", dtype)
         _log_panel(ax, n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
 
 
+def plot_dtype_ratio(ratios: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int]) -> Sequence[Axes]:
+    """float32 time / float64 time against m, one panel per n_x, with 95% interval bars and the 0.5 of half the bytes.
+
+    `ratios`: one setting's rows of `bench.analysis.dtype_ratios`.
+    """
+    styles = impl_styles(impl_order(ratios))
+    for ax, n_x, panel in _panels(ratios, axes, n_xs):
+        ax.axhline(0.5, color="black", linewidth=1.2, linestyle=":")
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        for impl in impl_order(ratios):
+            rows = panel[panel.impl == impl].sort_values("m")
+            if rows.empty:
+                continue
+            color, marker = styles[impl]
+            ax.plot(rows.m, rows.ratio, color=color, marker=marker, label=rows.label.iloc[0])
+            bars = rows[rows.ratio_low.notna()]
+            ax.vlines(bars.m, bars.ratio_low, bars.ratio_high, color=color, alpha=0.6, linewidth=2)
+        _log_panel(ax, n_x)
+        # Around the ratios themselves: an interval from two passes can span decades and hide them.
+        ax.set_ylim(min(0.4, ratios.ratio.min() / 1.3), max(1.3, ratios.ratio.max() * 1.3))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    axes[0].set_ylabel("float32 time / float64 time")
+    return axes
+
+
 def _bar_label(row: Any) -> str:
     threads = f", {row.threads} thread{'s' if row.threads > 1 else ''}" if row.parallel else ""
-    return f"{row.label}{threads}"
+    dtype = "" if row.dtype == WIDE else f", {row.dtype}"
+    return f"{row.label}{threads}{dtype}"
 
 
 def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes]) -> Sequence[Axes]:
@@ -180,7 +227,7 @@ def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes])
     styles, labels = impl_styles(impls), _labels(runs)
     colors = {impl: styles[impl][0] for impl in impls}
     time_ax, cost_ax = axes
-    ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads"])
+    ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads", "dtype"])
     measured = ordered.status == "measured"
     time_ax.barh(
         [_bar_label(row) for row in ordered.itertuples()],
@@ -199,7 +246,8 @@ def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes])
     time_ax.invert_yaxis()
     for k, impl in enumerate(impls):
         curve = costs[costs.impl == impl]
-        curve = curve[curve.threads == curve.threads.min()]  # the same curve at every thread count
+        # The same curve at every thread count, and in float32 up to its rounding: one per implementation.
+        curve = curve[(curve.threads == curve.threads.min()) & (curve["dtype"] == dtypes_in(curve)[0])]
         if not curve.empty:
             cost_ax.plot(
                 curve.iteration,

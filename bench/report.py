@@ -4,6 +4,7 @@ The analysis is computed once (`analyse_run`) and handed down: tables render
 its frames, plot functions draw them, nothing here measures.
 """
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
 from bench import analysis, plots, results
-from bench.analysis import ALL_CORES, BASELINE, SETTING_TITLES, SETTINGS, Analysis
+from bench.analysis import ALL_CORES, BASELINE, NARROW, SETTING_TITLES, SETTINGS, WIDE, Analysis
 
 REPORT_NAME = "report.md"
 SPEEDUPS_CSV_NAME = "speedups.csv"
@@ -43,6 +44,7 @@ CHARTS = {
     "heatmap_1_thread": "speedup_heatmap_1_thread.png",
     "heatmap": "speedup_heatmap.png",  # as installed (all cores)
     "bandwidth": "bandwidth.png",
+    "dtype_ratio": "float32_vs_float64.png",
     "training": "training.png",
 }
 
@@ -123,11 +125,13 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
         "Time per gradient step (lower is better)",
         timed,
         plots.plot_time_vs_m,
-        plots.legend_handles(timed, impls),
+        plots.legend_handles(timed, impls, analysis.dtypes_in(timed)),
     )
     written["time"] = CHARTS["time"]
 
-    pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.impl != BASELINE)]
+    # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
+    step_pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.dtype == WIDE)]
+    pairs = step_pairs[step_pairs.impl != BASELINE]
     if not pairs.empty:
         handles = plots.legend_handles(timed, [i for i in impls if i != BASELINE])
         handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
@@ -140,19 +144,32 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
             handles,
         )
         written["speedup"] = CHARTS["speedup"]
-        written |= _write_heatmaps(found.speedups[found.speedups.kind == "step"], run_dir)
+        written |= _write_heatmaps(step_pairs, run_dir)
 
     if not found.read_limit.empty:
-        handles = plots.legend_handles(timed, impls)
+        handles = plots.legend_handles(timed, impls, analysis.dtypes_in(found.read_limit))
         handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
         _chart_by_setting(
             run_dir / CHARTS["bandwidth"],
-            "Achieved bandwidth: GB of X per second of gradient step",
+            "Achieved bandwidth: GB of X (as stored: float32 is half) per second of gradient step",
             found.read_limit,
             plots.plot_bandwidth,
             handles,
         )
         written["bandwidth"] = CHARTS["bandwidth"]
+
+    ratios = analysis.by_setting(found.dtype_ratios)
+    if not ratios.empty:
+        handles = plots.legend_handles(ratios, plots.impl_order(ratios), extrapolated=False)
+        handles.append(plt.Line2D([], [], color="black", linestyle=":", label="half the time: half the bytes of X"))
+        _chart_by_setting(
+            run_dir / CHARTS["dtype_ratio"],
+            "float32 time / float64 time per gradient step (lower: float32 gains more)",
+            ratios,
+            plots.plot_dtype_ratio,
+            handles,
+        )
+        written["dtype_ratio"] = CHARTS["dtype_ratio"]
 
     training = found.results[found.results.kind == "train"]
     if not training.empty:
@@ -220,6 +237,8 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
         "## Environment\n\n" + _environment(run.get("machine_info", {})),
         "## Do the notes' claims hold here?\n\n" + _verdict(found.verdict),
         "## Slower with all cores than with one\n\n" + _thread_scaling(found.thread_scaling),
+        f"## {NARROW} against {WIDE}\n\n" + _dtype_ratios(found),
+        "## JAX against numpy and the fused kernel\n\n" + _relative(found),
         _charts_section(charts),
         "## Speedup over the double loop\n\n" + _speedup_tables(found.speedups),
         "## Against the memory-bandwidth limit\n\n" + _bandwidth(found),
@@ -307,7 +326,10 @@ def _environment(machine: dict[str, Any]) -> str:
     for threads, read_back in sorted(settings.items(), key=lambda item: int(item[0])):
         pools = _pools(read_back.get("threadpools", [])) or "none loaded"
         numba = read_back.get("numba_threads", "?")
-        rows.append((f"workers with {_threads(int(threads))}: pools read back", f"{pools}; numba {_threads(numba)}"))
+        xla = f"; XLA (JAX) {_threads(read_back['xla_threads'])}" if "xla_threads" in read_back else ""
+        rows.append(
+            (f"workers with {_threads(int(threads))}: pools read back", f"{pools}; numba {_threads(numba)}{xla}")
+        )
     if settings:
         rows.append(("numba threading layer", str(machine.get("numba_threading_layer", "?"))))
     else:
@@ -331,6 +353,7 @@ def _verdict(verdict: pd.DataFrame) -> str:
             {
                 "claim": row.claim,
                 "setting": SETTING_TITLES[row.setting],
+                "dtype": row.dtype,
                 "verdict": f"**{row.verdict}**",
                 "measured speedup": spread,
                 "holds": row.holds_at,
@@ -344,11 +367,14 @@ def _verdict(verdict: pd.DataFrame) -> str:
         "the claimed factor, is **exceeded** where it lies wholly above, **does not hold** where it lies wholly "
         "below, and is **undecided** where the interval straddles an edge of that band. "
         "Vectorization alone (1 thread) compares implementations on one core each; "
-        "as installed (all cores) lets parallel implementations use every core, as a user gets them.\n\n"
-        + pd.DataFrame(rows).to_markdown(index=False)
+        "as installed (all cores) lets parallel implementations use every core, as a user gets them. "
+        f"A {NARROW} speedup divides the double loop's time on the {NARROW} problem (Python floats are {WIDE} "
+        "whatever it is given) by the step's.\n\n" + pd.DataFrame(rows).to_markdown(index=False)
     )
     extrapolated = "; ".join(
-        f"{r.impl} ({r.setting}): {r.extrapolated_at}" for r in verdict.itertuples() if r.extrapolated_at != "nowhere"
+        f"{r.impl} ({r.setting}, {r.dtype}): {r.extrapolated_at}"
+        for r in verdict.itertuples()
+        if r.extrapolated_at != "nowhere"
     )
     if extrapolated:
         text += f"\n\nNot counted in the verdict (extrapolated): {extrapolated}."
@@ -378,7 +404,7 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
         )
         lines += [
             "",
-            named[["case", "m", "n_x", "threads", "seconds_one_thread", "seconds_all_cores", "ratio_text"]]
+            named[["case", "dtype", "m", "n_x", "threads", "seconds_one_thread", "seconds_all_cores", "ratio_text"]]
             .rename(
                 columns={
                     "case": "slower with all cores",
@@ -406,7 +432,9 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
             ]
         )
         order = plots.impl_order(cells)
-        pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
+        index = ["n_x", "m"] if set(cells.dtype) == {WIDE} else ["dtype", "n_x", "m"]
+        pivot = cells.pivot(index=index, columns="impl", values="cell").reindex(columns=order).fillna("n/a")
+        pivot = pivot.sort_index(key=lambda level: level != WIDE if level.name == "dtype" else level)  # float64 first
         lines += [
             "",
             "All cores / 1 thread, per size (bold: slower beyond the interval):",
@@ -416,9 +444,67 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _dtype_ratios(found: Analysis) -> str:
+    ratios = analysis.by_setting(found.dtype_ratios)
+    if ratios.empty:
+        return (
+            f"No implementation was measured in both {WIDE} and {NARROW} "
+            f"(`python -m bench run --dtype {WIDE},{NARROW}` measures both at every size)."
+        )
+    lines = [
+        f"Time per step in {NARROW} over time in {WIDE}: the same implementation, threads and size, with its 95% "
+        f"interval from the paired passes. {NARROW} halves the bytes of X: where a step streams X from memory, "
+        "0.5 is what half the bytes can give; near 1, something else bounds the step (per-call costs, arithmetic "
+        f"in {WIDE}, Python floats)."
+    ]
+    steps = found.results[(found.results.kind == "step") & (found.results.dtype == NARROW)]
+    wide_inside = list(dict.fromkeys(steps.impl[steps.result_dtype == WIDE]))
+    if wide_inside:
+        named = ", ".join(f"`{impl}`" for impl in wide_inside)
+        lines.append(f"Given {NARROW}, these returned {WIDE}: they compute in {WIDE} whatever they are given: {named}.")
+    for setting in _settings_in(ratios):
+        rows = ratios[ratios.setting == setting]
+        cells = [_interval(r.ratio, r.ratio_low, r.ratio_high) for r in rows.itertuples()]
+        title = _setting_title(setting, rows)
+        lines.append(f"### {title[0].upper()}{title[1:]}\n\n" + _by_size(rows.assign(cell=cells)))
+    return "\n\n".join(lines)
+
+
+def _relative(found: Analysis) -> str:
+    relative = found.relative
+    pairs = " and ".join(f"`{against}`" for _, against in analysis.COMPARISONS)
+    if relative.empty:
+        return f"This run did not measure `jax_peer` beside {pairs}."
+    labels = dict(zip(found.results.impl, found.results.label, strict=False))
+    parts = [
+        "Time of the peer's step over time of ours, per setting, dtype and range of the size of X (below 1: the "
+        "peer is faster): the median over the sizes of the range, and how many sizes are faster or slower beyond "
+        "their 95% interval. Per-call costs weigh at small X, memory traffic at large X."
+    ]
+    summary = analysis.summarize_by_range(relative)
+    for (impl, against), rows in summary.groupby(["impl", "against"], sort=False):
+        installed = rows[(rows.setting == ALL_CORES) & (rows.dtype == WIDE)]
+        said = [f"{r.ratio_median:.2g}x with {r.size_range}" for r in installed.itertuples()]
+        headline = (
+            f"As installed ({WIDE}), the step of {labels.get(impl, impl)} takes "
+            f"{' and '.join(said)} the time of {labels.get(against, against)}'s (medians)."
+            if said
+            else ""
+        )
+        table = rows.assign(
+            setting=rows.setting.map(SETTING_TITLES),
+            ratio=[f"{r.ratio_median:.3g}x ({r.ratio_min:.3g}x .. {r.ratio_max:.3g}x)" for r in rows.itertuples()],
+        )[["setting", "dtype", "size_range", "sizes", "ratio", "faster", "slower"]].rename(
+            columns={"size_range": "size of X", "ratio": f"{impl} / {against} (min .. max)"}
+        )
+        parts.append(f"### `{impl}` against `{against}`\n\n{headline}\n\n" + table.to_markdown(index=False))
+    return "\n\n".join(parts)
+
+
 def _charts_section(charts: dict[str, str]) -> str:
     captions = {
-        "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed.",
+        "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed; "
+        f"dash-dot lines: {NARROW}.",
         "speedup": "Speedup over the Python double loop, with the notes' claims marked; one row per setting. "
         "Vertical bars: 95% interval from the paired passes.",
         "heatmap_1_thread": "Speedup over m x n_x for each implementation with one thread (vectorization alone); "
@@ -426,7 +512,9 @@ def _charts_section(charts: dict[str, str]) -> str:
         "heatmap": "Speedup over m x n_x for each implementation as installed (all cores); "
         "contours at the claims show where each holds.",
         "bandwidth": "GB of X read per second of step (fastest round), one row per setting, "
-        "against the fastest streaming read of the same X in that setting.",
+        f"against the fastest streaming read of the same X in that setting; {NARROW} X holds half the bytes.",
+        "dtype_ratio": f"Time in {NARROW} over time in {WIDE} per implementation and size, one row per setting; "
+        "at the dotted line, half the bytes of X gave half the time.",
         "training": "train() for a fixed number of iterations: the loop over iterations stays in every version.",
     }
     if not charts:
@@ -439,21 +527,28 @@ def _speedup_tables(pairs: pd.DataFrame) -> str:
     if steps.empty:
         return f"No size has both `{BASELINE}` and another implementation timed."
     parts = []
-    for setting in _settings_in(steps):
-        rows = steps[steps.setting == setting]
-        cells = rows.assign(
-            cell=[
-                f"~{r.speedup:.3g}x" if r.extrapolated else _interval(r.speedup, r.speedup_low, r.speedup_high)
-                for r in rows.itertuples()
-            ],
-            column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
-        )
-        order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
-        pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
-        title = _setting_title(setting, rows)
-        parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + pivot.reset_index().to_markdown(index=False))
+    for setting, dtype in itertools.product(_settings_in(steps), analysis.dtypes_in(steps)):
+        rows = steps[(steps.setting == setting) & (steps.dtype == dtype)]
+        if rows.empty:
+            continue
+        cells = [
+            f"~{r.speedup:.3g}x" if r.extrapolated else _interval(r.speedup, r.speedup_low, r.speedup_high)
+            for r in rows.itertuples()
+        ]
+        title = _setting_title(setting, rows) + ("" if dtype == WIDE else f", {dtype}")
+        parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + _by_size(rows.assign(cell=cells)))
     parts.append("### Training\n\n" + _training_table(pairs))
     return "\n\n".join(parts)
+
+
+def _by_size(cells: pd.DataFrame) -> str:
+    """A markdown table of `cells.cell`: a row per (n_x, m), a column per implementation and thread count."""
+    cells = cells.assign(
+        column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in cells.itertuples()]
+    )
+    order = list(dict.fromkeys(cells.set_index("impl").loc[plots.impl_order(cells), "column"]))
+    pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
+    return pivot.reset_index().to_markdown(index=False)
 
 
 def _training_table(pairs: pd.DataFrame) -> str:
@@ -476,7 +571,7 @@ def _bandwidth(found: Analysis) -> str:
     fastest = found.fastest
     if fastest is None:
         return "No measured step has a streaming-read reference."
-    limits = found.read_limit[found.read_limit.setting == ALL_CORES]
+    limits = found.read_limit[(found.read_limit.setting == ALL_CORES) & (found.read_limit.dtype == fastest.dtype)]
     largest = limits[(limits.m == fastest.m) & (limits.n_x == fastest.n_x)].sort_values("read_multiple")
     lines = [
         f"At the largest X measured (m = {fastest.m}, n_x = {fastest.n_x}, {fastest.bytes_x / 1e6:.0f} MB), "
@@ -516,6 +611,6 @@ def _not_measured(table: pd.DataFrame) -> str:
     skipped = table[table.status != "measured"]
     if skipped.empty:
         return "Every case was measured."
-    return skipped[["kind", "impl", "threads", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
+    return skipped[["kind", "impl", "threads", "dtype", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
         index=False, floatfmt=".3g"
     )

@@ -176,4 +176,8 @@ def test_a_resumed_run_with_two_dtypes_measures_nothing_twice(two_dtypes_run: Pa
 def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> None:
     state = SweepState.from_journal(journal.read(two_dtypes_run))
     known = sorted(state.known(WorkerKey("double_loop", 1)))
-    assert [(m, n_x, dtype) for m, n_x, dtype, _ in known] == [(10, 2, "float64"), (20, 2, "float32"), (20, 2, "float64")]
+    assert [(m, n_x, dtype) for m, n_x, dtype, _ in known] == [
+        (10, 2, "float64"),
+        (20, 2, "float32"),
+        (20, 2, "float64"),
+    ]

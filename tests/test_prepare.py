@@ -101,7 +101,7 @@ def test_a_float32_case_is_float32_data_checked_against_the_float64_result(tmp_p
     assert case.extra_info["agreement_error"] == pytest.approx(1e-6, rel=0.1)
     assert case.extra_info["result_dtype"] == "float32"
     np.testing.assert_array_equal(X, prepare_size(64, 3).problem.X.astype(np.float32))
-    with pytest.raises(NotMeasured, match="relative error 1e-06 > 1e-09$"):
+    with pytest.raises(NotMeasured, match=r"relative error 1e-06 > 1e-09$"):
         preparer(tmp_path).step_case(CaseSpec("step", slightly_off.name, 1, 64, 3))
 
 
