@@ -237,15 +237,19 @@ def relative_error(got: Gradient, reference: Gradient, problem: Problem | None =
     denominator is at least `summand_scale(problem)`: each component is a sum
     of terms x dz / m of both signs, and where they cancel to nearly zero no
     summation order can do better than rounding errors the size of the terms.
-    The cost, a mean of positive terms, is compared directly.
+    The cost, a mean of positive terms, is compared directly. Both
+    denominators are at least the smallest normal number of the problem's
+    dtype (float32: 1.2e-38): below it numbers are subnormal and keep fewer
+    digits, so a gradient of e^-100 cannot be right to 1e-4 in float32.
     """
     gradients = [np.append(g.dw, g.db) for g in (got, reference)]
     if gradients[0].shape != gradients[1].shape:
         return math.inf
-    floor = 0.0 if problem is None else summand_scale(problem)
+    tiny = float(np.finfo(np.float64 if problem is None else problem.X.dtype).tiny)
+    floor = tiny if problem is None else max(summand_scale(problem), tiny)
     return max(
         _normwise_error(gradients[0], gradients[1], floor),
-        _normwise_error(np.array(got.cost), np.array(reference.cost), 0.0),
+        _normwise_error(np.array(got.cost), np.array(reference.cost), tiny),
     )
 
 
@@ -260,7 +264,7 @@ def summand_scale(problem: Problem) -> float:
 def _normwise_error(got: np.ndarray, reference: np.ndarray, floor: float) -> float:
     if not np.isfinite(got).all():
         return math.inf
-    scale = max(float(np.max(np.abs(reference))), floor, np.finfo(np.float64).tiny)
+    scale = max(float(np.max(np.abs(reference))), floor)
     return float(np.max(np.abs(got - reference))) / scale
 
 
