@@ -262,7 +262,7 @@ class Sweep:
             ended = run_worker(
                 self.worker_command,
                 spec,
-                thread_environment(key.threads),
+                self.worker_environment(key.threads),
                 self.case_limit_s,
                 lambda event: self._on_event(event, key, pass_number),
             )
@@ -281,6 +281,19 @@ class Sweep:
             else:
                 reason = f"worker exited with code {ended.returncode}"
                 self._record_lost(lost, pass_number, "failed", reason, ended.stderr)
+
+    def worker_environment(self, threads: int) -> dict[str, str]:
+        """A worker's environment: its pools sized to `threads`, and JAX's compilation cache in the size cache.
+
+        XLA compiles the JAX step per shape and dtype in every worker (0.5 s
+        each here, outside the timing but not outside the sweep's time); with
+        the cache, later passes load what pass 1 compiled. One cache per thread
+        count, as XLA may plan a computation for the pool it has.
+        """
+        return thread_environment(threads) | {
+            "JAX_COMPILATION_CACHE_DIR": str(self.cache / f"jax-threads={threads}"),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",  # every compile is worth keeping
+        }
 
     def _on_event(self, event: dict[str, Any], key: WorkerKey, pass_number: int) -> None:
         kind = event.get("event")

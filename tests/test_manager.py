@@ -181,3 +181,11 @@ def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> N
         (20, 2, "float32"),
         (20, 2, "float64"),
     ]
+
+
+def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) -> None:
+    run = Sweep(settings(tmp_path), Console(file=sys.stderr), FAKE_WORKER)
+    one, two = (run.worker_environment(threads) for threads in (1, 2))
+    assert one["OMP_NUM_THREADS"] == "1" and two["OMP_NUM_THREADS"] == "2"
+    caches = [Path(environment["JAX_COMPILATION_CACHE_DIR"]) for environment in (one, two)]
+    assert caches[0] != caches[1] and all(cache.parent == tmp_path / ".sizes" for cache in caches)  # removed at the end
