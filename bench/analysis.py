@@ -1,11 +1,12 @@
-"""Pure analysis of a run's tidy tables: speedups with intervals, claims verdicts, thread scaling, cost models,
-bandwidth.
+"""Pure analysis of a run's tidy tables: speedups with intervals, claims verdicts, thread scaling, dtypes,
+peers against ours, cost models, bandwidth.
 
 Every function takes DataFrames (from `bench.results.tidy` and
 `bench.results.pass_times`) and returns a new one; nothing here measures,
 plots or writes files. `analyse` computes all of it once, for the report.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same pro
 # What identifies a case: the same implementation at another thread count is another case.
 CASE = ["kind", "impl", "threads", "dtype", "m", "n_x"]
 CONFIDENCE = 0.95
+WIDE, NARROW = "float64", "float32"  # the dtypes a run may measure (impls.core.DTYPES), the reference first
 
 
 def log_t_interval(log_values: ArrayLike, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -222,46 +224,57 @@ def _m(value: float) -> str:
     return f"{value:.0e}".replace("e+0", "e").replace("e+", "e")
 
 
-def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
-    """For each claim and setting: how many measured sizes it holds at, is exceeded, does not hold, is undecided.
+def dtypes_in(frame: pd.DataFrame) -> list[str]:
+    """The dtypes of `frame`'s rows, float64 first (float64 alone when it has no rows)."""
+    present = set(frame.dtype)
+    return [dtype for dtype in (WIDE, NARROW) if dtype in present] or [WIDE]
 
-    Rows: claim x setting ("1 thread", then "all cores"). Only measured step
-    cells count; extrapolated ones are listed apart. A cell's verdict comes
-    from its 95% interval (`cell_verdict`), so a speedup near an edge of the
-    band is "undecided" rather than a coin toss.
+
+def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
+    """For each claim, setting and dtype: how many measured sizes it holds at, is exceeded, does not hold, is undecided.
+
+    Rows: claim x setting ("1 thread", then "all cores") x dtype (float64,
+    then any other the run measured; speedups pair the double loop and the
+    step in the same dtype). Only measured step cells count; extrapolated ones
+    are listed apart. A cell's verdict comes from its 95% interval
+    (`cell_verdict`), so a speedup near an edge of the band is "undecided"
+    rather than a coin toss.
     """
     rows = []
-    for claim in claims:
-        for setting in SETTINGS:
-            cells = speedup_table[
-                (speedup_table.impl == claim.impl) & (speedup_table.kind == "step") & (speedup_table.setting == setting)
-            ]
-            measured = cells[~cells.extrapolated]
-            where = {verdict: measured[measured.verdict == verdict] for verdict in (*DECIDED, UNDECIDED)}
-            counts = {verdict: len(frame) for verdict, frame in where.items()}
-            rows.append(
-                {
-                    "claim": claim.statement,
-                    "impl": claim.impl,
-                    "factor": claim.factor,
-                    "setting": setting,
-                    "threads": ", ".join(str(t) for t in sorted(measured.threads.unique())),
-                    "measured_sizes": len(measured),
-                    "holds": counts[HOLDS],
-                    "exceeded": counts[EXCEEDED],
-                    "does_not_hold": counts[DOES_NOT_HOLD],
-                    "undecided": counts[UNDECIDED],
-                    "speedup_min": measured.speedup.min() if len(measured) else np.nan,
-                    "speedup_median": measured.speedup.median() if len(measured) else np.nan,
-                    "speedup_max": measured.speedup.max() if len(measured) else np.nan,
-                    "verdict": summary_verdict(counts),
-                    "holds_at": describe_sizes(where[HOLDS], cells),
-                    "exceeded_at": describe_sizes(where[EXCEEDED], cells),
-                    "does_not_hold_at": describe_sizes(where[DOES_NOT_HOLD], cells),
-                    "undecided_at": describe_sizes(where[UNDECIDED], cells),
-                    "extrapolated_at": describe_sizes(cells[cells.extrapolated], cells),
-                }
-            )
+    for claim, setting, dtype in itertools.product(claims, SETTINGS, dtypes_in(speedup_table)):
+        cells = speedup_table[
+            (speedup_table.impl == claim.impl)
+            & (speedup_table.kind == "step")
+            & (speedup_table.setting == setting)
+            & (speedup_table.dtype == dtype)
+        ]
+        measured = cells[~cells.extrapolated]
+        where = {verdict: measured[measured.verdict == verdict] for verdict in (*DECIDED, UNDECIDED)}
+        counts = {verdict: len(frame) for verdict, frame in where.items()}
+        rows.append(
+            {
+                "claim": claim.statement,
+                "impl": claim.impl,
+                "factor": claim.factor,
+                "setting": setting,
+                "dtype": dtype,
+                "threads": ", ".join(str(t) for t in sorted(measured.threads.unique())),
+                "measured_sizes": len(measured),
+                "holds": counts[HOLDS],
+                "exceeded": counts[EXCEEDED],
+                "does_not_hold": counts[DOES_NOT_HOLD],
+                "undecided": counts[UNDECIDED],
+                "speedup_min": measured.speedup.min() if len(measured) else np.nan,
+                "speedup_median": measured.speedup.median() if len(measured) else np.nan,
+                "speedup_max": measured.speedup.max() if len(measured) else np.nan,
+                "verdict": summary_verdict(counts),
+                "holds_at": describe_sizes(where[HOLDS], cells),
+                "exceeded_at": describe_sizes(where[EXCEEDED], cells),
+                "does_not_hold_at": describe_sizes(where[DOES_NOT_HOLD], cells),
+                "undecided_at": describe_sizes(where[UNDECIDED], cells),
+                "extrapolated_at": describe_sizes(cells[cells.extrapolated], cells),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -319,14 +332,119 @@ def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     return out[[*columns, "ratio", "ratio_low", "ratio_high", "slower_with_all_cores"]].reset_index(drop=True)
 
 
+def dtype_ratios(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+    """Per implementation, thread count and size measured in both dtypes: ratio = seconds in float32 / in float64.
+
+    float32 halves the bytes of X: where a step streams X from memory, the
+    ratio can reach 0.5; near 1 the step is bound by something else (per-call
+    costs, Python floats, float64 arithmetic inside). [ratio_low, ratio_high]
+    is the 95% interval from the paired passes (as for speedups). Steps only.
+    Columns: kind, impl, label, threads, as_installed, m, n_x, bytes_x
+    (float64's), seconds_float64, seconds_float32, ratio, ratio_low, ratio_high.
+    """
+    key = ["kind", "impl", "threads", "m", "n_x"]
+    measured = results[(results.kind == "step") & (results.status == "measured")]
+    wide, narrow = (measured[measured.dtype == dtype] for dtype in (WIDE, NARROW))
+    out = wide[[*key, "label", "as_installed", "bytes_x", "seconds"]].merge(
+        narrow[[*key, "seconds"]], on=key, suffixes=(f"_{WIDE}", f"_{NARROW}")
+    )
+    numerator = passes[passes.dtype == NARROW].merge(out[key], on=key)
+    denominator = passes[passes.dtype == WIDE][[*key, "pass", "median_s"]]
+    out = out.merge(paired_ratio_intervals(numerator, denominator, on=key, by=key), on=key, how="left")
+    out["ratio"] = out[f"seconds_{NARROW}"] / out[f"seconds_{WIDE}"]
+    out["ratio_low"], out["ratio_high"] = _widened(out.ratio, out.ratio_low, out.ratio_high)
+    columns = ["kind", "impl", "label", "threads", "as_installed", "m", "n_x", "bytes_x"]
+    return out[[*columns, f"seconds_{WIDE}", f"seconds_{NARROW}", "ratio", "ratio_low", "ratio_high"]]
+
+
+# Peers held against ours in the report: what a user moving to the peer gains or loses.
+COMPARISONS = (("jax_peer", "fully_vectorized"), ("jax_peer", "numba_fused"))
+# Size ranges by the bytes of X, for summaries: per-call costs dominate below the first, memory traffic above the last.
+SIZE_RANGES = ((0.0, 1e6, "X under 1 MB"), (1e6, 1e8, "X of 1 to 100 MB"), (1e8, np.inf, "X of 100 MB or more"))
+RELATIVE_COLUMNS = [
+    "impl",
+    "against",
+    "setting",
+    "dtype",
+    "m",
+    "n_x",
+    "bytes_x",
+    "size_range",  # its name in SIZE_RANGES
+    "ratio",  # seconds of impl / seconds of against
+    "ratio_low",
+    "ratio_high",
+]
+
+
+def relative_times(results: pd.DataFrame, passes: pd.DataFrame, impl: str, against: str) -> pd.DataFrame:
+    """Per setting, dtype and size where both are measured: ratio = seconds of `impl` / seconds of `against`.
+
+    Below 1, `impl` is faster. Each side is its own row of the setting (its
+    fewest threads for "1 thread", as installed for "all cores").
+    [ratio_low, ratio_high] is the 95% interval from the paired passes.
+    `size_range` names the row's SIZE_RANGES entry (by the bytes of X in its dtype).
+    """
+    measured = by_setting(results[(results.kind == "step") & (results.status == "measured")])
+    sides = [
+        measured[measured.impl == name][[*PAIRING, "setting", "threads", "bytes_x", "seconds"]]
+        for name in (impl, against)
+    ]
+    out = sides[0].merge(sides[1].drop(columns="bytes_x"), on=[*PAIRING, "setting"], suffixes=("", "_against"))
+    if out.empty:
+        return pd.DataFrame(columns=RELATIVE_COLUMNS)
+    intervals = []
+    for setting, rows in out.groupby("setting", sort=False):
+        numerator = passes.merge(rows[[*PAIRING, "threads"]].assign(impl=impl), on=[*PAIRING, "impl", "threads"])
+        against_rows = rows[[*PAIRING, "threads_against"]].rename(columns={"threads_against": "threads"})
+        denominator = passes.merge(against_rows.assign(impl=against), on=[*PAIRING, "impl", "threads"])
+        interval = paired_ratio_intervals(numerator, denominator[[*PAIRING, "pass", "median_s"]], PAIRING, PAIRING)
+        intervals.append(interval.assign(setting=setting))
+    out = out.merge(pd.concat(intervals), on=[*PAIRING, "setting"], how="left")
+    out["ratio"] = out.seconds / out.seconds_against
+    out["ratio_low"], out["ratio_high"] = _widened(out.ratio, out.ratio_low, out.ratio_high)
+    out["size_range"] = [next(name for low, high, name in SIZE_RANGES if low <= b < high) for b in out.bytes_x]
+    return out.assign(impl=impl, against=against)[RELATIVE_COLUMNS]
+
+
+def comparisons(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+    """`relative_times` of every COMPARISONS pair the run measured, stacked."""
+    frames = [relative_times(results, passes, *pair) for pair in COMPARISONS]
+    frames = [frame for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RELATIVE_COLUMNS)
+
+
+def summarize_by_range(relative: pd.DataFrame) -> pd.DataFrame:
+    """`relative_times` rows per setting, dtype and size range: sizes, ratios, and how many are faster or slower
+    beyond their interval."""
+    keys = ["impl", "against", "setting", "dtype", "size_range"]
+    ranges = [name for _, _, name in SIZE_RANGES]
+    ordered = relative.assign(
+        setting_order=relative.setting.map(SETTINGS.index),
+        dtype_order=relative.dtype.map([WIDE, NARROW].index),
+        range_order=relative.size_range.map(ranges.index),
+    ).sort_values(["setting_order", "dtype_order", "range_order"], kind="stable")
+    return (
+        ordered.groupby(keys, sort=False)
+        .agg(
+            sizes=("ratio", "size"),
+            ratio_min=("ratio", "min"),
+            ratio_median=("ratio", "median"),
+            ratio_max=("ratio", "max"),
+            faster=("ratio_high", lambda high: int((high < 1).sum())),
+            slower=("ratio_low", lambda low: int((low > 1).sum())),
+        )
+        .reset_index()
+    )
+
+
 def read_limit(results: pd.DataFrame) -> pd.DataFrame:
     """Each measured step, per setting, against one streaming read of its X (read_multiple 1.0 = the limit).
 
     Best against best: the step's fastest round over its worker's best read
     (median over passes of each pass's best), both at the same threads, so
     that neither side's noise is compared with the other's floor.
-    `floor_gbytes_per_s` is the fastest read of that X in the setting: the
-    limit a chart of the setting draws.
+    `floor_gbytes_per_s` is the fastest read of that X (in its dtype: float32
+    holds half the bytes) in the setting: the limit a chart of the setting draws.
     """
     measured = results[(results.kind == "step") & (results.status == "measured") & results.read_s.notna()]
     rows = by_setting(measured)
@@ -335,15 +453,16 @@ def read_limit(results: pd.DataFrame) -> pd.DataFrame:
         best_gbytes_per_s=rows.bytes_x / rows.min_s / 1e9,
         read_gbytes_per_s=rows.bytes_x / rows.read_s / 1e9,
     )
-    return rows.assign(floor_gbytes_per_s=rows.groupby(["setting", *SIZE]).read_gbytes_per_s.transform("max"))
+    floor = rows.groupby(["setting", "dtype", *SIZE]).read_gbytes_per_s.transform("max")
+    return rows.assign(floor_gbytes_per_s=floor)
 
 
 def fastest_at_largest(limits: pd.DataFrame) -> pd.Series | None:
-    """The fastest step as installed at the largest measured X (ties: the larger m); None if none.
+    """The fastest float64 step as installed at the largest measured X (ties: the larger m); None if none.
 
     `limits` is the table of `read_limit`.
     """
-    table = limits[limits.setting == ALL_CORES]
+    table = limits[(limits.setting == ALL_CORES) & (limits.dtype == WIDE)]
     if table.empty:
         return None
     largest = table.sort_values(["bytes_x", "m"]).iloc[-1]
@@ -362,6 +481,8 @@ class Analysis:
     verdict: pd.DataFrame  # claims_verdicts
     loop_form: pd.DataFrame
     thread_scaling: pd.DataFrame
+    dtype_ratios: pd.DataFrame
+    relative: pd.DataFrame  # relative_times of every COMPARISONS pair measured, stacked
     read_limit: pd.DataFrame
     fastest: pd.Series | None  # fastest_at_largest
     caches: Caches  # the machine's, from the run's machine info
@@ -396,6 +517,8 @@ def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None =
         verdict=claims_verdicts(pairs),
         loop_form=loop_form(pairs),
         thread_scaling=thread_scaling(results, passes),
+        dtype_ratios=dtype_ratios(results, passes),
+        relative=comparisons(results, passes),
         read_limit=limits,
         fastest=fastest_at_largest(limits),
         caches=caches,

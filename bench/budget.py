@@ -13,9 +13,11 @@ never as measured.
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from bench.model import Caches, TooFewCasesError, fit_model
+from bench.profiles import DEFAULT_DTYPE
 
 
 def calls_per_case(passes: int, min_rounds: int) -> int:
@@ -26,37 +28,48 @@ def calls_per_case(passes: int, min_rounds: int) -> int:
 
 @dataclass
 class Predictor:
-    """Measured median seconds per step, by implementation and (m, n_x)."""
+    """Measured median seconds per step, by implementation and dtype, then (m, n_x)."""
 
-    measured: dict[str, dict[tuple[int, int], float]] = field(default_factory=dict)
+    measured: dict[tuple[str, str], dict[tuple[int, int], float]] = field(default_factory=dict)
     caches: Caches = field(default_factory=Caches.of_this_machine)
-    itemsize: int = 8
 
-    def record(self, impl: str, m: int, n_x: int, seconds: float) -> None:
-        self.measured.setdefault(impl, {})[(m, n_x)] = seconds
+    def record(self, impl: str, m: int, n_x: int, seconds: float, dtype: str = DEFAULT_DTYPE) -> None:
+        self.measured.setdefault((impl, dtype), {})[(m, n_x)] = seconds
 
-    def predict(self, impl: str, m: int, n_x: int) -> float | None:
-        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none."""
-        sizes = self.measured.get(impl, {})
-        modelled = self._from_model(impl, sizes, m, n_x)
-        if modelled is not None:
-            return modelled
-        same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
-        if same_n_x:
-            base_m = max(same_n_x)
-            return sizes[(base_m, n_x)] * m / base_m
-        smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
-        if not smaller:
-            return None
-        base_elements, base_seconds = max(smaller)
-        return base_seconds * m * n_x / base_elements
+    def predict(self, impl: str, m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> float | None:
+        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none.
 
-    def _from_model(self, impl: str, sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:
-        dtype = f"float{8 * self.itemsize}"
-        rows = [(impl, 1, dtype, mm, nn, mm * nn * self.itemsize, s) for (mm, nn), s in sizes.items()]
+        From the same dtype's sizes, or, with none, from float64's: a
+        narrower dtype is no slower, so that errs high, as the budget prefers.
+        """
+        own = self._predict(impl, dtype, m, n_x)
+        if own is None and dtype != DEFAULT_DTYPE:
+            return self._predict(impl, DEFAULT_DTYPE, m, n_x)
+        return own
+
+    def _predict(self, impl: str, dtype: str, m: int, n_x: int) -> float | None:
+        sizes = self.measured.get((impl, dtype), {})
+        modelled = self._from_model(impl, dtype, sizes, m, n_x)
+        return modelled if modelled is not None else _from_smaller(sizes, m, n_x)
+
+    def _from_model(self, impl: str, dtype: str, sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:
+        itemsize = np.dtype(dtype).itemsize
+        rows = [(impl, 1, dtype, mm, nn, mm * nn * itemsize, s) for (mm, nn), s in sizes.items()]
         cases = pd.DataFrame(rows, columns=["impl", "threads", "dtype", "m", "n_x", "bytes_x", "seconds"])
         try:
             model = fit_model(cases, self.caches, intervals=False)
         except TooFewCasesError:
             return None
         return float(model.predict(m, n_x)[0])
+
+
+def _from_smaller(sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:
+    same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
+    if same_n_x:
+        base_m = max(same_n_x)
+        return sizes[(base_m, n_x)] * m / base_m
+    smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
+    if not smaller:
+        return None
+    base_elements, base_seconds = max(smaller)
+    return base_seconds * m * n_x / base_elements

@@ -18,7 +18,8 @@ from rich.table import Table
 
 from bench.profiles import PROFILES, Grid
 from bench.threads import all_cores, parse_threads
-from impls import IMPLEMENTATIONS
+from impls import IMPLEMENTATIONS, UNAVAILABLE
+from impls.core import DTYPES
 
 
 def _positive_ints(text: str) -> tuple[int, ...]:
@@ -57,9 +58,20 @@ def _thread_counts(text: str) -> str:
 
 
 def _impl_name(text: str) -> str:
+    if text in UNAVAILABLE:
+        raise argparse.ArgumentTypeError(UNAVAILABLE[text])
     if text not in IMPLEMENTATIONS:
         raise argparse.ArgumentTypeError(f"unknown implementation {text!r}; known: {', '.join(IMPLEMENTATIONS)}")
     return text
+
+
+def parse_dtypes(text: str) -> tuple[str, ...]:
+    """'float64,float32' -> ('float64', 'float32'): names in DTYPES, in the order given, without repeats."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",")))
+    unknown = [name for name in names if name not in DTYPES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown dtype {unknown[0]!r}; supported: {', '.join(DTYPES)}")
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="T,T,...",
         help="thread counts for implementations that can use several, e.g. 1,all (the profile's default). "
         "Single-threaded ones run once, with 1",
+    )
+    run.add_argument(
+        "--dtype",
+        type=parse_dtypes,
+        metavar="D,D,...",
+        help=f"dtypes of X, w and Y to measure at every size, from {', '.join(DTYPES)}. Default: the profile's "
+        "(float64 everywhere; default and quick add float32 at a few sizes)",
     )
     run.add_argument("--passes", type=_positive_int, metavar="R", help="passes over every case (profile: 3)")
     run.add_argument("--resume", action="store_true", help="keep OUTPUT's finished cases and run only the rest")
@@ -223,6 +242,8 @@ def grid_for(args: argparse.Namespace) -> Grid:
         "threads": args.threads,
     }
     changes = {key: value for key, value in overrides.items() if value is not None}
+    if args.dtype:  # the dtypes asked for, at every size, and no others
+        changes |= {"dtypes": args.dtype, "dtypes_at": ()}
     if args.m or args.n_x:  # explicit sizes are all measured
         changes["max_elements"] = max(changes.get("m", grid.m)) * max(changes.get("n_x", grid.n_x))
     return dataclasses.replace(grid, **changes)
@@ -232,6 +253,9 @@ def command_run(args: argparse.Namespace, console: Console) -> int:
     from bench.manager import SweepSettings, run_sweep
 
     impls = tuple(args.impl) if args.impl else tuple(IMPLEMENTATIONS)
+    if not args.impl:
+        for reason in UNAVAILABLE.values():
+            console.print(f"[yellow]not measured:[/] {reason}")
     if "fully_vectorized" not in impls:  # every case is checked against it
         impls = ("fully_vectorized", *impls)
     grid = grid_for(args)
@@ -263,7 +287,7 @@ def command_report(args: argparse.Namespace, console: Console) -> int:
             if row.measured_sizes
             else ""
         )
-        setting = SETTING_TITLES[row.setting]
+        setting = SETTING_TITLES[row.setting] + ("" if row.dtype == "float64" else f", {row.dtype}")
         console.print(f"[bold]{row.claim}[/], {setting}, against {row.baseline}: {row.verdict}{spread}")
     console.print(f"report: {path}")
     return 0
@@ -281,6 +305,11 @@ def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
 
 def _emit_json(frame: pd.DataFrame) -> None:
     print(frame.to_json(orient="records", indent=1))
+
+
+def _dtype(row: Any) -> str:
+    """' float32' for a case of another dtype than float64, '' for float64 (as case ids say it)."""
+    return "" if row.dtype == "float64" else f" {row.dtype}"
 
 
 def _report_comparison(args: argparse.Namespace, comparison: pd.DataFrame, console: Console) -> int:
@@ -305,8 +334,8 @@ def _report_comparison(args: argparse.Namespace, comparison: pd.DataFrame, conso
     missing = comparison[comparison.ratio.isna()]
     for row in missing.itertuples():
         console.print(
-            f"[yellow]not compared[/] {row.impl} threads={row.threads} m={row.m} n_x={row.n_x} ({row.kind}): "
-            f"{row.verdict}"
+            f"[yellow]not compared[/] {row.impl} threads={row.threads} m={row.m} n_x={row.n_x}{_dtype(row)} "
+            f"({row.kind}): {row.verdict}"
         )
     slower = by_impl[by_impl.verdict == "slower"]
     if slower.empty:
@@ -321,7 +350,7 @@ def _report_comparison(args: argparse.Namespace, comparison: pd.DataFrame, conso
         cases = comparison[same & (comparison.best_ratio >= np.sqrt(args.threshold))]
         for case in cases.itertuples():
             console.print(
-                f"    {case.impl} m={case.m} n_x={case.n_x} ({case.kind}): best {case.best_ratio:.2f}x, "
+                f"    {case.impl} m={case.m} n_x={case.n_x}{_dtype(case)} ({case.kind}): best {case.best_ratio:.2f}x, "
                 f"median {case.ratio:.2f}x [{case.ratio_low:.2f}, {case.ratio_high:.2f}] {case.verdict}"
             )
     return 1

@@ -17,11 +17,15 @@ R passes; pass p of every implementation ran in the same sweep pass, so
 passes pair by number (a failed later pass is left out, so numbers can skip).
 A measured case's record has pooled pytest-benchmark `stats` ("data": the
 rounds of pass 1, then pass 2, ...) and in `extra_info`: kind ("step" or
-"train"), impl, label, threads, dtype, parallel (the implementation can use
-several threads), m and n_x (train_m, train_n_x, iterations and costs for a
-training run), status, agreement_error, read_s (median over passes of the
-per-pass best streaming read of X in the same worker), pools (the thread
-pools read back) and `passes`: [{pass, median, min, q1, q3, rounds, read_s}].
+"train"), impl, label, threads, dtype (of X, Y and w: float64 or float32),
+parallel (the implementation can use several threads), m, n_x and bytes_x
+(of X in its dtype; train_m, train_n_x, iterations and costs for a training
+run), status, agreement_error (against the float64 reference) and
+result_dtype (of dw), read_s (median over passes of the per-pass best
+streaming read of X in the same worker), pools (the thread pools read back)
+and `passes`: [{pass, median, min, q1, q3, rounds, read_s}]. A case's id
+(`param`) names implementation, threads, size and, when not float64, dtype:
+"fully_vectorized-threads=1-m=1000-n_x=10-dtype=float32".
 An unmeasured case has "stats": null and a status (extrapolated, refused,
 disagrees, failed, timed out) with its reason. `run` holds the settings,
 among them passes, threads and all_cores. The two settings a report speaks
@@ -141,8 +145,13 @@ def split_records(records: list[Record]) -> Record:
 
 
 def thread_settings(records: Iterable[Record]) -> dict[str, Record]:
-    """What the workers read back, per thread count: pools and numba threads (the latest worker's)."""
-    return {str(r["threads"]): r["readback"] for r in records if r["kind"] == "worker"}
+    """What the workers read back, per thread count: pools, numba and XLA threads (each the latest reported)."""
+    settings: dict[str, Record] = {}
+    for record in records:
+        if record["kind"] == "worker":
+            found = {key: value for key, value in record["readback"].items() if value is not None}
+            settings.setdefault(str(record["threads"]), {}).update(found)
+    return settings
 
 
 def write_benchmark_json(

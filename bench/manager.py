@@ -36,7 +36,7 @@ from bench.budget import calls_per_case
 from bench.machine import relevant_environment
 from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases, worker_keys
 from bench.prepare import case_info
-from bench.profiles import Grid
+from bench.profiles import DEFAULT_DTYPE, Grid
 from bench.progress import SweepProgress
 from bench.threads import thread_environment
 from bench.worker import WorkerSpec
@@ -88,14 +88,14 @@ class SweepState:
             cases = [case for case in cases if self.status(case, 1) == "measured"]
         return cases
 
-    def known(self, key: WorkerKey) -> list[tuple[int, int, float]]:
-        """(m, n_x, median seconds) of the worker's measured steps, for its budget predictions."""
+    def known(self, key: WorkerKey) -> list[tuple[int, int, str, float]]:
+        """(m, n_x, dtype, median seconds) of the worker's measured steps, for its budget predictions."""
         known = []
         for by_pass in self.records.values():
             first = by_pass.get(1)
             info = first["extra_info"] if first else {}
             if first and first.get("stats") and info.get("kind") == "step" and (info["impl"], info["threads"]) == key:
-                known.append((info["m"], info["n_x"], first["stats"]["median"]))
+                known.append((info["m"], info["n_x"], info.get("dtype", DEFAULT_DTYPE), first["stats"]["median"]))
         return known
 
 
@@ -262,7 +262,7 @@ class Sweep:
             ended = run_worker(
                 self.worker_command,
                 spec,
-                thread_environment(key.threads),
+                self.worker_environment(key.threads),
                 self.case_limit_s,
                 lambda event: self._on_event(event, key, pass_number),
             )
@@ -281,6 +281,19 @@ class Sweep:
             else:
                 reason = f"worker exited with code {ended.returncode}"
                 self._record_lost(lost, pass_number, "failed", reason, ended.stderr)
+
+    def worker_environment(self, threads: int) -> dict[str, str]:
+        """A worker's environment: its pools sized to `threads`, and JAX's compilation cache in the size cache.
+
+        XLA compiles the JAX step per shape and dtype in every worker (0.5 s
+        each here, outside the timing but not outside the sweep's time); with
+        the cache, later passes load what pass 1 compiled. One cache per thread
+        count, as XLA may plan a computation for the pool it has.
+        """
+        return thread_environment(threads) | {
+            "JAX_COMPILATION_CACHE_DIR": str(self.cache / f"jax-threads={threads}"),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",  # every compile is worth keeping
+        }
 
     def _on_event(self, event: dict[str, Any], key: WorkerKey, pass_number: int) -> None:
         kind = event.get("event")

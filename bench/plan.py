@@ -1,7 +1,7 @@
 """What a sweep measures, and in which order: cases, workers, passes.
 
-A case is one implementation at one thread count and one size (or its
-training run). A worker is one process for one implementation and one thread
+A case is one implementation at one thread count, one dtype and one size
+(or its training run). A worker is one process for one implementation and one thread
 count: it measures that worker's cases of one pass, sizes in increasing
 order. Every case is measured in several passes; each pass starts one
 R-th further along the list of workers (R passes), so that every worker
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from bench.profiles import Grid
+from bench.profiles import DEFAULT_DTYPE, Grid
 
 STEP, TRAIN = "step", "train"
 TEST_NAMES = {STEP: "test_step", TRAIN: "test_train"}
@@ -30,13 +30,20 @@ class CaseSpec(NamedTuple):
     threads: int
     m: int
     n_x: int
+    dtype: str = DEFAULT_DTYPE
 
     @property
     def id(self) -> str:
-        """The pytest parameter id, also the case's name in the journal and the JSON."""
-        if self.kind == TRAIN:
-            return f"{self.impl}-threads={self.threads}"
-        return f"{self.impl}-threads={self.threads}-m={self.m}-n_x={self.n_x}"
+        """The pytest parameter id, also the case's name in the journal and the JSON.
+
+        E.g. "numba_fused-threads=2-m=1000-n_x=10"; a dtype other than float64
+        is appended ("...-n_x=10-dtype=float32"), so that float64 cases keep
+        the ids of runs made before dtypes were a dimension (--resume, compare).
+        """
+        case = f"{self.impl}-threads={self.threads}"
+        if self.kind == STEP:
+            case += f"-m={self.m}-n_x={self.n_x}"
+        return case if self.dtype == DEFAULT_DTYPE else f"{case}-dtype={self.dtype}"
 
     @property
     def test_name(self) -> str:
@@ -62,6 +69,7 @@ def pass_order(keys: list[WorkerKey], pass_number: int, passes: int) -> list[Wor
 
 
 def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:
-    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training."""
-    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x) for m, n_x in grid.sizes()]
-    return [*steps, CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size)]
+    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training (per dtype)."""
+    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x, dtype) for m, n_x, dtype in grid.cases()]
+    trains = [CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size, dtype) for dtype in grid.dtypes]
+    return [*steps, *trains]

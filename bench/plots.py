@@ -2,20 +2,22 @@
 
 Nothing here computes: the report hands down rows of `bench.analysis`
 (one setting at a time) and saves the figures. Measured points are filled
-markers on solid lines; extrapolated points (predicted from smaller sizes,
-never timed) are hollow markers on dashed lines.
+markers on solid lines (dash-dot for float32); extrapolated points
+(predicted from smaller sizes, never timed) are hollow markers on dashed lines.
 """
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
+from bench.analysis import NARROW, WIDE, dtypes_in
 from bench.claims import CLAIMS
 
 CLAIM_COLORS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
@@ -24,6 +26,7 @@ CLAIM_STYLE = {
     for claim, color in zip(CLAIMS, CLAIM_COLORS, strict=False)
 }
 MARKERS = "osD^vP*X"
+DTYPE_LINES: dict[str, Literal["-", "-."]] = {WIDE: "-", NARROW: "-."}
 
 
 def number_text(value: float) -> str:
@@ -63,23 +66,30 @@ class Styles:
         present = set(rows.impl)
         return [impl for impl in self.labels if impl in present]
 
-    def handles(self, impls: Sequence[str]) -> list[Line2D]:
-        """Legend entries naming implementations as users know them, plus the extrapolated style."""
+    def handles(self, impls: Sequence[str], dtypes: Sequence[str] = (WIDE,), extrapolated: bool = True) -> list[Line2D]:
+        """Legend entries naming implementations as users know them, plus the float32 and extrapolated styles."""
         handles = [Line2D([], [], color=self.colors[i], marker=self.markers[i], label=self.labels[i]) for i in impls]
-        extrapolated = "extrapolated (not timed)"
-        handles.append(
-            Line2D([], [], color="grey", linestyle="--", marker="o", markerfacecolor="white", label=extrapolated)
-        )
+        if NARROW in dtypes:
+            handles.append(Line2D([], [], color="grey", linestyle=DTYPE_LINES[NARROW], label=f"{NARROW} (X, w, Y)"))
+        if extrapolated:
+            label = "extrapolated (not timed)"
+            handles.append(
+                Line2D([], [], color="grey", linestyle="--", marker="o", markerfacecolor="white", label=label)
+            )
         return handles
 
 
-def _draw_series(ax: Axes, rows: pd.DataFrame, x: str, y: str, styles: Styles, extrapolated: pd.Series) -> None:
+def _draw_series(
+    ax: Axes, rows: pd.DataFrame, x: str, y: str, styles: Styles, extrapolated: pd.Series, dtype: str = WIDE
+) -> None:
     """A line through all points, dashed into extrapolated ones; hollow markers where extrapolated."""
     impl = rows.impl.iloc[0]
     color, marker = styles.colors[impl], styles.markers[impl]
     rows = rows.assign(dashed=extrapolated.to_numpy()).sort_values(x)
     measured = rows[~rows.dashed]
-    ax.plot(measured[x], measured[y], color=color, marker=marker, label=styles.labels[impl])
+    ax.plot(
+        measured[x], measured[y], color=color, marker=marker, linestyle=DTYPE_LINES[dtype], label=styles.labels[impl]
+    )
     if rows.dashed.any():
         # Connect the last measured point to the extrapolated ones with a dashed line; only those are hollow.
         predicted = rows[rows.dashed]
@@ -101,10 +111,10 @@ def _log_panel(ax: Axes, n_x: int) -> None:
 def plot_time_vs_m(steps: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int], styles: Styles) -> Sequence[Axes]:
     """Seconds per gradient step against m, one panel per n_x, log-log. `steps`: one setting's timed steps."""
     for ax, n_x, panel in _panels(steps, axes, n_xs):
-        for impl in styles.order(steps):
-            rows = panel[panel.impl == impl]
+        for impl, dtype in itertools.product(styles.order(steps), DTYPE_LINES):
+            rows = panel[(panel.impl == impl) & (panel.dtype == dtype)]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "seconds", styles, rows.status != "measured")
+                _draw_series(ax, rows, "m", "seconds", styles, rows.status != "measured", dtype)
         _log_panel(ax, n_x)
     axes[0].set_ylabel("seconds per gradient step")
     return axes
@@ -137,20 +147,46 @@ def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[in
     `limits`: one setting's rows of `bench.analysis.read_limit`.
     """
     for ax, n_x, panel in _panels(limits, axes, n_xs):
-        floor = panel.drop_duplicates("m").sort_values("m")
-        ax.plot(floor.m, floor.floor_gbytes_per_s, color="black", linestyle="--", linewidth=2)
-        for impl in styles.order(limits):
-            rows = panel[panel.impl == impl]
+        floor = panel.groupby("m").floor_gbytes_per_s.max()  # either dtype's X: bytes per second either way
+        ax.plot(floor.index, floor.to_numpy(), color="black", linestyle="--", linewidth=2)
+        for impl, dtype in itertools.product(styles.order(limits), DTYPE_LINES):
+            rows = panel[(panel.impl == impl) & (panel.dtype == dtype)]
             if not rows.empty:
-                _draw_series(ax, rows, "m", "best_gbytes_per_s", styles, rows.status != "measured")
+                _draw_series(ax, rows, "m", "best_gbytes_per_s", styles, rows.status != "measured", dtype)
         _log_panel(ax, n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes
 
 
+def plot_dtype_ratio(ratios: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[int], styles: Styles) -> Sequence[Axes]:
+    """float32 time / float64 time against m, one panel per n_x, with 95% interval bars and the 0.5 of half the bytes.
+
+    `ratios`: one setting's rows of `bench.analysis.dtype_ratios`.
+    """
+    for ax, n_x, panel in _panels(ratios, axes, n_xs):
+        ax.axhline(0.5, color="black", linewidth=1.2, linestyle=":")
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        for impl in styles.order(ratios):
+            rows = panel[panel.impl == impl].sort_values("m")
+            if rows.empty:
+                continue
+            color, marker = styles.colors[impl], styles.markers[impl]
+            ax.plot(rows.m, rows.ratio, color=color, marker=marker, label=styles.labels[impl])
+            bars = rows[rows.ratio_low.notna()]
+            ax.vlines(bars.m, bars.ratio_low, bars.ratio_high, color=color, alpha=0.6, linewidth=2)
+        _log_panel(ax, n_x)
+        # Around the ratios themselves: an interval from two passes can span decades and hide them.
+        ax.set_ylim(min(0.4, ratios.ratio.min() / 1.3), max(1.3, ratios.ratio.max() * 1.3))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    axes[0].set_ylabel("float32 time / float64 time")
+    return axes
+
+
 def _bar_label(row: Any) -> str:
     threads = f", {row.threads} thread{'s' if row.threads > 1 else ''}" if row.parallel else ""
-    return f"{row.label}{threads}"
+    dtype = "" if row.dtype == WIDE else f", {row.dtype}"
+    return f"{row.label}{threads}{dtype}"
 
 
 def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes], styles: Styles) -> Sequence[Axes]:
@@ -161,7 +197,7 @@ def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes],
     impls = styles.order(runs)
     colors, labels = styles.colors, styles.labels
     time_ax, cost_ax = axes
-    ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads"])
+    ordered = runs.assign(order=runs.impl.map(impls.index)).sort_values(["order", "threads", "dtype"])
     measured = ordered.status == "measured"
     time_ax.barh(
         [_bar_label(row) for row in ordered.itertuples()],
@@ -180,7 +216,8 @@ def plot_training(runs: pd.DataFrame, costs: pd.DataFrame, axes: Sequence[Axes],
     time_ax.invert_yaxis()
     for k, impl in enumerate(impls):
         curve = costs[costs.impl == impl]
-        curve = curve[curve.threads == curve.threads.min()]  # the same curve at every thread count
+        # The same curve at every thread count, and in float32 up to its rounding: one per implementation.
+        curve = curve[(curve.threads == curve.threads.min()) & (curve["dtype"] == dtypes_in(curve)[0])]
         if not curve.empty:
             cost_ax.plot(
                 curve.iteration,

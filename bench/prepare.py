@@ -4,7 +4,8 @@ Each decision not to time a case is a `NotMeasured` with a status and a
 reason a user can read: "extrapolated" (the budget cannot afford it; the
 prediction is kept), "refused" (it would not fit in memory, or its z leaves
 the range where a naive implementation is accurate), "disagrees" (its result
-differs from `fully_vectorized`'s). The worker records it and moves on.
+differs from `fully_vectorized`'s in float64 by more than AGREEMENT_RTOL of
+the case's dtype). The worker records it and moves on.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from bench.budget import Predictor
 from bench.plan import STEP, TRAIN, CaseSpec
 from bench.problems import PreparedSize, cached_size, memory_refusal
 from impls import IMPLEMENTATIONS, Implementation, Problem, relative_error
-
-AGREEMENT_RTOL = 1e-9
+from impls.core import AGREEMENT_RTOL
 
 
 class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
@@ -35,10 +35,14 @@ class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
 
 @dataclass(frozen=True)
 class PreparedCase:
-    """What to time, and what to record about it; `slow` cases are timed in fixed rounds (see CasePreparer)."""
+    """What to time (`impl.step(*arguments)`), and what to record about it.
+
+    `slow` cases are timed in fixed rounds (see CasePreparer).
+    """
 
     impl: Implementation
     size: PreparedSize
+    arguments: tuple[Any, ...]  # the step's arguments, from impl.prepare(size.problem)
     extra_info: dict[str, Any]
     slow: bool
 
@@ -64,19 +68,19 @@ class CasePreparer:
     predictor: Predictor = field(default_factory=Predictor)
     _size: PreparedSize | None = None
 
-    def size(self, m: int, n_x: int) -> PreparedSize:
-        """The problem at (m, n_x) with its reference result; refused when it would not fit in memory."""
-        if self._size is None or (self._size.m, self._size.n_x) != (m, n_x):
+    def size(self, m: int, n_x: int, dtype: str) -> PreparedSize:
+        """The problem at (m, n_x) in `dtype` with its reference result; refused when it would not fit in memory."""
+        if self._size is None or (self._size.m, self._size.n_x, self._size.dtype) != (m, n_x, dtype):
             self._size = None  # free the previous X before allocating the next
             refusal = memory_refusal(m, n_x)
             if refusal:
                 raise NotMeasured("refused", refusal)
-            self._size = cached_size(m, n_x, self.cache)
+            self._size = cached_size(m, n_x, self.cache, dtype)
         return self._size
 
-    def check_budget(self, impl: str, m: int, n_x: int, repeat: int = 1) -> bool:
-        """Whether a call of `repeat` steps at (m, n_x) is slow; NotMeasured('extrapolated') when over budget."""
-        predicted = self.predictor.predict(impl, m, n_x)
+    def check_budget(self, case: CaseSpec, repeat: int = 1) -> bool:
+        """Whether a call of `repeat` steps of `case` is slow; NotMeasured('extrapolated') when over budget."""
+        predicted = self.predictor.predict(case.impl, case.m, case.n_x, case.dtype)
         if predicted is None:
             return False
         predicted *= repeat
@@ -88,27 +92,34 @@ class CasePreparer:
     def step_case(self, case: CaseSpec) -> PreparedCase:
         """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
         impl = IMPLEMENTATIONS[case.impl]
-        slow = self.check_budget(case.impl, case.m, case.n_x)
-        size = self.size(case.m, case.n_x)
-        impl.warmup()  # compile before anything is timed
+        slow = self.check_budget(case)
+        size = self.size(case.m, case.n_x, case.dtype)
+        impl.warmup()  # load and compile before anything is timed
+        arguments = impl.prepare(size.problem)  # e.g. X copied to a JAX device
         extra: dict[str, Any] = {"compiled": impl.compiled, "peer": impl.peer}
+        unsafe = unsafe_z(impl, size.problem) if self.first_pass else None
+        if unsafe:
+            raise NotMeasured("refused", unsafe)
+        if self.first_pass or impl.compiled:
+            # A compiled step compiles at its first call on new argument types (numba) or shapes (XLA): in
+            # every worker, so in every pass, that call is made here.
+            got = impl.step(*arguments)
         if self.first_pass:
-            unsafe = unsafe_z(impl, size.problem)
-            if unsafe:
-                raise NotMeasured("refused", unsafe)
-            error = relative_error(impl.step(*size.problem), size.reference, size.problem)
-            extra["agreement_error"] = error
-            if not error <= AGREEMENT_RTOL:
-                reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {AGREEMENT_RTOL:g}"
+            rtol = AGREEMENT_RTOL[case.dtype]
+            error = relative_error(got, size.reference, size.problem)
+            extra |= {"agreement_error": error, "result_dtype": got.dw.dtype.name}
+            if not error <= rtol:
+                against = "" if case.dtype == "float64" else f" ({case.dtype}, against the float64 result)"
+                reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {rtol:g}{against}"
                 raise NotMeasured("disagrees", reason, **extra)
         # The floor this step is compared with, read in the same process, threads and pass.
         extra["read_s"] = streaming_read(size.problem.X).seconds
-        return PreparedCase(impl, size, extra, slow)
+        return PreparedCase(impl, size, arguments, extra, slow)
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""
         if case.kind == STEP:
-            self.predictor.record(case.impl, case.m, case.n_x, seconds)
+            self.predictor.record(case.impl, case.m, case.n_x, seconds, case.dtype)
 
 
 def unsafe_z(impl: Implementation, problem: Problem) -> str | None:
@@ -135,9 +146,9 @@ def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:
         "impl": case.impl,
         "label": impl.label,
         "threads": case.threads,
-        "dtype": "float64",
+        "dtype": case.dtype,
         "parallel": impl.parallel,
     }
     if case.kind == TRAIN:
         return info | {"train_m": case.m, "train_n_x": case.n_x, "iterations": iterations}
-    return info | {"m": case.m, "n_x": case.n_x, "bytes_x": 8 * case.m * case.n_x}
+    return info | {"m": case.m, "n_x": case.n_x, "bytes_x": np.dtype(case.dtype).itemsize * case.m * case.n_x}

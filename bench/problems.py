@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import psutil
 
+from bench.profiles import DEFAULT_DTYPE
 from impls import IMPLEMENTATIONS, Gradient, Problem, validate
 
 SEED = 20_261_125  # must not change: results stay comparable across runs
@@ -36,36 +37,58 @@ def make_problem(m: int, n_x: int) -> Problem:
     return validate(X, Y, w, 0.1)
 
 
+def in_dtype(problem: Problem, dtype: str) -> Problem:
+    """The same problem in another dtype: X and w rounded to it, b unchanged."""
+    X, Y, w, b = problem
+    return problem if X.dtype == dtype else validate(X.astype(dtype), Y, w, b)
+
+
 class PreparedSize(NamedTuple):
-    """A problem and the reference result every implementation is checked against."""
+    """A problem and the reference result every implementation is checked against.
+
+    The reference is `fully_vectorized` on the float64 problem, whatever the
+    problem's dtype: a float32 problem is the float64 one rounded, and its
+    results are checked against the float64 ones.
+    """
 
     m: int
     n_x: int
     problem: Problem
     reference: Gradient
 
+    @property
+    def dtype(self) -> str:
+        return self.problem.X.dtype.name
 
-def prepare_size(m: int, n_x: int) -> PreparedSize:
-    """Build the problem and its `fully_vectorized` reference result."""
+
+def prepare_size(m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> PreparedSize:
+    """Build the problem in `dtype` and its `fully_vectorized` reference result in float64."""
     problem = make_problem(m, n_x)
-    return PreparedSize(m, n_x, problem, IMPLEMENTATIONS["fully_vectorized"].step(*problem))
+    reference = IMPLEMENTATIONS["fully_vectorized"].step(*problem)
+    return PreparedSize(m, n_x, in_dtype(problem, dtype), reference)
 
 
 _ARRAYS = ("X", "Y", "w", "dw")  # dw is the reference's; b, db and cost are in scalars.npy
 
 
-def cached_size(m: int, n_x: int, cache: Path) -> PreparedSize:
-    """`prepare_size(m, n_x)`, from `cache` when an earlier worker wrote it there, else built and written.
+def cached_size(m: int, n_x: int, cache: Path, dtype: str = DEFAULT_DTYPE) -> PreparedSize:
+    """`prepare_size(m, n_x, dtype)`, from `cache` when an earlier worker wrote it there, else built and written.
 
-    Loaded arrays are copied out of the file mapping into ordinary memory, so a
-    step reads X exactly as it would read an array made in the process.
+    Another dtype than float64 is built from the float64 size (cached first),
+    not drawn again. Loaded arrays are copied out of the file mapping into
+    ordinary memory, so a step reads X exactly as it would read an array made
+    in the process.
     """
-    directory = cache / f"m={m}-n_x={n_x}"
+    directory = cache / (f"m={m}-n_x={n_x}" + ("" if dtype == DEFAULT_DTYPE else f"-dtype={dtype}"))
     if directory.exists():
         X, Y, w, dw = (np.array(np.load(directory / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS)
         b, db, cost = np.load(directory / "scalars.npy")
         return PreparedSize(m, n_x, Problem(X, Y, w, float(b)), Gradient(dw, float(db), float(cost)))
-    size = prepare_size(m, n_x)
+    if dtype == DEFAULT_DTYPE:
+        size = prepare_size(m, n_x)
+    else:
+        wide = cached_size(m, n_x, cache)
+        size = wide._replace(problem=in_dtype(wide.problem, dtype))
     partial = directory.with_name(directory.name + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
     (X, Y, w, b), (dw, db, cost) = size.problem, size.reference

@@ -38,7 +38,7 @@ THRESHOLD = 1.25
 ALPHA = 0.01
 BOOTSTRAP_SAMPLES = 2000
 
-CaseKey = tuple[str, str, int, int, int]  # (kind, impl, threads, m, n_x), as bench.results.pass_rounds keys it
+CaseKey = tuple[str, str, int, int, int, str]  # (kind, impl, threads, m, n_x, dtype), as bench.results.pass_rounds
 
 
 PassRounds = list[np.ndarray]  # per-round seconds of one case, one array per pass of every run of a side
@@ -142,9 +142,9 @@ def compare_cases(
 ) -> pd.DataFrame:
     """`compare_runs` on per-round times by case. A case on one side only is listed, not dropped."""
     rows = []
-    for key in sorted(base.keys() | head.keys(), key=lambda k: (k[0], k[3] * k[4], k[3], k[1], k[2])):
-        kind, impl, threads, m, n_x = key
-        row: dict[str, Any] = {"kind": kind, "impl": impl, "threads": threads, "m": m, "n_x": n_x}
+    for key in sorted(base.keys() | head.keys(), key=lambda k: (k[0], k[3] * k[4], k[3], k[1], k[2], k[5])):
+        kind, impl, threads, m, n_x, dtype = key
+        row: dict[str, Any] = {"kind": kind, "impl": impl, "threads": threads, "m": m, "n_x": n_x, "dtype": dtype}
         if key not in head or key not in base:
             row |= {"verdict": "only in base" if key in base else "only in head", "note": "not compared"}
         else:
@@ -156,6 +156,7 @@ def compare_cases(
         "threads",
         "m",
         "n_x",
+        "dtype",
         "ratio",
         "ratio_low",
         "ratio_high",
@@ -288,9 +289,9 @@ INVARIANTS = (
 
 
 def check_invariants(run: dict[str, Any], invariants: tuple[Invariant, ...] = INVARIANTS) -> pd.DataFrame:
-    """Each invariant with the measured ratio and holds / broken / not in run (single-threaded cases only)."""
+    """Each invariant with the measured ratio and holds / broken / not in run (single-threaded float64 cases only)."""
     table = tidy(run)
-    single = (table.kind == "step") & (table.status == "measured") & (table.threads == 1)
+    single = (table.kind == "step") & (table.status == "measured") & (table.threads == 1) & (table.dtype == "float64")
     measured = table[single].set_index(["impl", "m", "n_x"]).seconds
     rows = []
     for inv in invariants:

@@ -4,6 +4,7 @@ The analysis is computed once (`analyse_run`) and handed down: tables render
 its frames, plot functions draw them, nothing here measures.
 """
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,12 @@ from bench.analysis import (
     ALL_CORES,
     BASELINE,
     BASELINES,
+    NARROW,
     NOTES_BASELINE,
     ONE_THREAD,
     SETTING_TITLES,
     SETTINGS,
+    WIDE,
     Analysis,
 )
 from bench.model import LEVELS, Caches, coefficient_table
@@ -57,6 +60,7 @@ CHARTS = {
     "heatmap_notes": "speedup_heatmap_notes.png",
     "per_element": "time_per_element.png",
     "bandwidth": "bandwidth.png",
+    "dtype_ratio": "float32_vs_float64.png",
     "training": "training.png",
 }
 HEATMAPS = {  # (baseline, setting) -> chart
@@ -148,11 +152,12 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
         timed,
         plots.plot_time_vs_m,
         styles,
-        styles.handles(impls),
+        styles.handles(impls, analysis.dtypes_in(timed)),
     )
     written["time"] = CHARTS["time"]
 
-    step_pairs = found.speedups[found.speedups.kind == "step"]
+    # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
+    step_pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.dtype == WIDE)]
     pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
     if not pairs.empty:
         handles = styles.handles([i for i in impls if i != BASELINE])
@@ -171,17 +176,31 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
     written |= _write_per_element(found, run_dir, styles)
 
     if not found.read_limit.empty:
-        handles = styles.handles(impls)
+        handles = styles.handles(impls, analysis.dtypes_in(found.read_limit))
         handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
         _chart_by_setting(
             run_dir / CHARTS["bandwidth"],
-            "Achieved bandwidth: GB of X per second of gradient step",
+            "Achieved bandwidth: GB of X (as stored: float32 is half) per second of gradient step",
             found.read_limit,
             plots.plot_bandwidth,
             styles,
             handles,
         )
         written["bandwidth"] = CHARTS["bandwidth"]
+
+    ratios = analysis.by_setting(found.dtype_ratios)
+    if not ratios.empty:
+        handles = styles.handles(styles.order(ratios), extrapolated=False)
+        handles.append(plt.Line2D([], [], color="black", linestyle=":", label="half the time: half the bytes of X"))
+        _chart_by_setting(
+            run_dir / CHARTS["dtype_ratio"],
+            "float32 time / float64 time per gradient step (lower: float32 gains more)",
+            ratios,
+            plots.plot_dtype_ratio,
+            styles,
+            handles,
+        )
+        written["dtype_ratio"] = CHARTS["dtype_ratio"]
 
     training = found.results[found.results.kind == "train"]
     if not training.empty:
@@ -197,7 +216,7 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
 
 def _write_heatmaps(found: Analysis, run_dir: Path) -> dict[str, str]:
     """Per baseline and setting, a map of each of its claims: the verdict per measured cell, the models' edges."""
-    step_pairs = found.speedups[found.speedups.kind == "step"]
+    step_pairs = found.speedups[(found.speedups.kind == "step") & (found.speedups.dtype == WIDE)]
     written = {}
     for (baseline, setting), key in HEATMAPS.items():
         pairs = step_pairs[(step_pairs.baseline == baseline) & (step_pairs.setting == setting)]
@@ -234,7 +253,7 @@ def _baseline_title(impl: str) -> str:
 
 def _write_per_element(found: Analysis, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
     """Nanoseconds per element of X against its bytes, one panel per setting, the caches marked."""
-    measured = found.steps[found.steps.status == "measured"]
+    measured = found.steps[(found.steps.status == "measured") & (found.steps.dtype == WIDE)]  # the models' dtype
     settings = _settings_in(measured)
     if measured.empty or not found.models:
         return {}
@@ -262,6 +281,8 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
         "## Do the notes' claims hold here?\n\n" + _headline(found) + "\n\n" + _verdict(found.verdict),
         "## The loop's form alone: the notes' loop against the careful loop\n\n" + _loop_form(found.loop_form),
         "## Slower with all cores than with one\n\n" + _thread_scaling(found.thread_scaling),
+        f"## {NARROW} against {WIDE}\n\n" + _dtype_ratios(found),
+        "## JAX against numpy and the fused kernel\n\n" + _relative(found),
         _charts_section(charts),
         *(f"## Speedup over {b.title} (`{b.impl}`)\n\n" + _speedup_tables(found.speedups, b.impl) for b in BASELINES),
         "## Against the memory-bandwidth limit\n\n" + _bandwidth(found),
@@ -349,7 +370,10 @@ def _environment(machine: dict[str, Any]) -> str:
     for threads, read_back in sorted(settings.items(), key=lambda item: int(item[0])):
         pools = _pools(read_back.get("threadpools", [])) or "none loaded"
         numba = read_back.get("numba_threads", "?")
-        rows.append((f"workers with {_threads(int(threads))}: pools read back", f"{pools}; numba {_threads(numba)}"))
+        xla = f"; XLA (JAX) {_threads(read_back['xla_threads'])}" if "xla_threads" in read_back else ""
+        rows.append(
+            (f"workers with {_threads(int(threads))}: pools read back", f"{pools}; numba {_threads(numba)}{xla}")
+        )
     if settings:
         rows.append(("numba threading layer", str(machine.get("numba_threading_layer", "?"))))
     else:
@@ -414,7 +438,9 @@ def _verdict(verdict: pd.DataFrame) -> str:
         "the claimed factor, is **exceeded** where it lies wholly above, **does not hold** where it lies wholly "
         "below, and is **undecided** where the interval straddles an edge of that band. "
         "Vectorization alone (1 thread) compares implementations on one core each; "
-        "as installed (all cores) lets parallel implementations use every core, as a user gets them.\n\n"
+        "as installed (all cores) lets parallel implementations use every core, as a user gets them. "
+        f"A {NARROW} speedup divides the loop's time on the {NARROW} problem (Python floats are {WIDE} "
+        "whatever it is given) by the step's.\n\n"
         + _TWO_BASELINES_TEXT
         + "\n\n"
         + _verdicts_side_by_side(verdict)
@@ -422,7 +448,9 @@ def _verdict(verdict: pd.DataFrame) -> str:
         + _verdict_details(verdict)
     )
     extrapolated = "; ".join(
-        f"{r.impl} ({r.setting}): {r.extrapolated_at}" for r in verdict.itertuples() if r.extrapolated_at != "nowhere"
+        f"{r.impl} ({r.setting}, {r.dtype}): {r.extrapolated_at}"
+        for r in verdict.itertuples()
+        if r.extrapolated_at != "nowhere"
     )
     if extrapolated:
         text += f"\n\nNot counted in the verdict (extrapolated): {extrapolated}."
@@ -432,8 +460,8 @@ def _verdict(verdict: pd.DataFrame) -> str:
 def _verdicts_side_by_side(verdict: pd.DataFrame) -> str:
     """One row per claim and setting, one column per baseline."""
     rows = []
-    for (claim, setting), group in verdict.groupby(["claim", "setting"], sort=False):
-        row = {"claim": claim, "setting": SETTING_TITLES[setting]}
+    for (claim, setting, dtype), group in verdict.groupby(["claim", "setting", "dtype"], sort=False):
+        row = {"claim": claim, "setting": SETTING_TITLES[setting], "dtype": dtype}
         for baseline in BASELINES:
             found = group[group.baseline == baseline.impl]
             verdict_text = f"**{found.verdict.iloc[0]}**: {_spread(found.iloc[0])}" if len(found) else "not measured"
@@ -448,6 +476,7 @@ def _verdict_details(verdict: pd.DataFrame) -> str:
             "baseline": f"`{row.baseline}`",
             "claim on": f"`{row.impl}`",
             "setting": SETTING_TITLES[row.setting],
+            "dtype": row.dtype,
             "verdict": f"**{row.verdict}**",
             "holds": row.holds_at,
             "exceeded": row.exceeded_at,
@@ -501,7 +530,7 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
         )
         lines += [
             "",
-            named[["case", "m", "n_x", "threads", "seconds_one_thread", "seconds_all_cores", "ratio_text"]]
+            named[["case", "dtype", "m", "n_x", "threads", "seconds_one_thread", "seconds_all_cores", "ratio_text"]]
             .rename(
                 columns={
                     "case": "slower with all cores",
@@ -529,7 +558,9 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
             ]
         )
         order = list(dict.fromkeys(cells.impl))  # the run's order
-        pivot = cells.pivot(index=["n_x", "m"], columns="impl", values="cell").reindex(columns=order).fillna("n/a")
+        index = ["n_x", "m"] if set(cells.dtype) == {WIDE} else ["dtype", "n_x", "m"]
+        pivot = cells.pivot(index=index, columns="impl", values="cell").reindex(columns=order).fillna("n/a")
+        pivot = pivot.sort_index(key=lambda level: level != WIDE if level.name == "dtype" else level)  # float64 first
         lines += [
             "",
             "All cores / 1 thread, per size (bold: slower beyond the interval):",
@@ -539,9 +570,67 @@ def _thread_scaling(scaling: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _dtype_ratios(found: Analysis) -> str:
+    ratios = analysis.by_setting(found.dtype_ratios)
+    if ratios.empty:
+        return (
+            f"No implementation was measured in both {WIDE} and {NARROW} "
+            f"(`python -m bench run --dtype {WIDE},{NARROW}` measures both at every size)."
+        )
+    lines = [
+        f"Time per step in {NARROW} over time in {WIDE}: the same implementation, threads and size, with its 95% "
+        f"interval from the paired passes. {NARROW} halves the bytes of X: where a step streams X from memory, "
+        "0.5 is what half the bytes can give; near 1, something else bounds the step (per-call costs, arithmetic "
+        f"in {WIDE}, Python floats)."
+    ]
+    steps = found.results[(found.results.kind == "step") & (found.results.dtype == NARROW)]
+    wide_inside = list(dict.fromkeys(steps.impl[steps.result_dtype == WIDE]))
+    if wide_inside:
+        named = ", ".join(f"`{impl}`" for impl in wide_inside)
+        lines.append(f"Given {NARROW}, these returned {WIDE}: they compute in {WIDE} whatever they are given: {named}.")
+    for setting in _settings_in(ratios):
+        rows = ratios[ratios.setting == setting]
+        cells = [_interval(r.ratio, r.ratio_low, r.ratio_high) for r in rows.itertuples()]
+        title = _setting_title(setting, rows)
+        lines.append(f"### {title[0].upper()}{title[1:]}\n\n" + _by_size(rows.assign(cell=cells)))
+    return "\n\n".join(lines)
+
+
+def _relative(found: Analysis) -> str:
+    relative = found.relative
+    pairs = " and ".join(f"`{against}`" for _, against in analysis.COMPARISONS)
+    if relative.empty:
+        return f"This run did not measure `jax_peer` beside {pairs}."
+    labels = dict(zip(found.results.impl, found.results.label, strict=False))
+    parts = [
+        "Time of the peer's step over time of ours, per setting, dtype and range of the size of X (below 1: the "
+        "peer is faster): the median over the sizes of the range, and how many sizes are faster or slower beyond "
+        "their 95% interval. Per-call costs weigh at small X, memory traffic at large X."
+    ]
+    summary = analysis.summarize_by_range(relative)
+    for (impl, against), rows in summary.groupby(["impl", "against"], sort=False):
+        installed = rows[(rows.setting == ALL_CORES) & (rows.dtype == WIDE)]
+        said = [f"{r.ratio_median:.2g}x with {r.size_range}" for r in installed.itertuples()]
+        headline = (
+            f"As installed ({WIDE}), the step of {labels.get(impl, impl)} takes "
+            f"{' and '.join(said)} the time of {labels.get(against, against)}'s (medians)."
+            if said
+            else ""
+        )
+        table = rows.assign(
+            setting=rows.setting.map(SETTING_TITLES),
+            ratio=[f"{r.ratio_median:.3g}x ({r.ratio_min:.3g}x .. {r.ratio_max:.3g}x)" for r in rows.itertuples()],
+        )[["setting", "dtype", "size_range", "sizes", "ratio", "faster", "slower"]].rename(
+            columns={"size_range": "size of X", "ratio": f"{impl} / {against} (min .. max)"}
+        )
+        parts.append(f"### `{impl}` against `{against}`\n\n{headline}\n\n" + table.to_markdown(index=False))
+    return "\n\n".join(parts)
+
+
 def _charts_section(charts: dict[str, str]) -> str:
     captions = {
-        "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed.",
+        "time": "Time per gradient step against m, one panel per n_x; top row one thread, bottom row as installed; "
+        f"dash-dot lines: {NARROW}.",
         "speedup": "Speedup over the careful loop (double_loop), with the notes' claims marked; one row per setting. "
         "Vertical bars: 95% interval from the paired passes.",
         "heatmap_1_thread": "Where the notes' claims hold over the careful loop, one thread (vectorization "
@@ -554,7 +643,9 @@ def _charts_section(charts: dict[str, str]) -> str:
         "per_element": "Nanoseconds per element of X against the bytes of X, the cache sizes marked: dots are "
         "measured steps, lines the cost models at the same n_x.",
         "bandwidth": "GB of X read per second of step (fastest round), one row per setting, "
-        "against the fastest streaming read of the same X in that setting.",
+        f"against the fastest streaming read of the same X in that setting; {NARROW} X holds half the bytes.",
+        "dtype_ratio": f"Time in {NARROW} over time in {WIDE} per implementation and size, one row per setting; "
+        "at the dotted line, half the bytes of X gave half the time.",
         "training": "train() for a fixed number of iterations: the loop over iterations stays in every version.",
     }
     if not charts:
@@ -568,18 +659,25 @@ def _speedup_tables(pairs: pd.DataFrame, baseline: str) -> str:
     if steps.empty:
         return f"No size has both `{baseline}` and another implementation timed."
     parts = []
-    for setting in _settings_in(steps):
-        rows = steps[steps.setting == setting]
-        cells = rows.assign(
-            cell=[_speedup_cell(r) for r in rows.itertuples()],
-            column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in rows.itertuples()],
-        )
-        order = list(dict.fromkeys(cells.column))  # the run's order
-        pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
-        title = _setting_title(setting, rows)
-        parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + pivot.reset_index().to_markdown(index=False))
+    for setting, dtype in itertools.product(_settings_in(steps), analysis.dtypes_in(steps)):
+        rows = steps[(steps.setting == setting) & (steps.dtype == dtype)]
+        if rows.empty:
+            continue
+        title = _setting_title(setting, rows) + ("" if dtype == WIDE else f", {dtype}")
+        cells = rows.assign(cell=[_speedup_cell(r) for r in rows.itertuples()])
+        parts.append(f"### {title[0].upper()}{title[1:]}\n\n" + _by_size(cells))
     parts.append("### Training\n\n" + _training_table(pairs, baseline))
     return "\n\n".join(parts)
+
+
+def _by_size(cells: pd.DataFrame) -> str:
+    """A markdown table of `cells.cell`: a row per (n_x, m), a column per implementation and thread count."""
+    cells = cells.assign(
+        column=[f"{r.impl} ({r.threads} threads)" if r.threads > 1 else r.impl for r in cells.itertuples()]
+    )
+    order = list(dict.fromkeys(cells.column))  # the run's order
+    pivot = cells.pivot(index=["n_x", "m"], columns="column", values="cell").reindex(columns=order).fillna("n/a")
+    return pivot.reset_index().to_markdown(index=False)
 
 
 def _training_table(pairs: pd.DataFrame, baseline: str) -> str:
@@ -614,7 +712,7 @@ def _bandwidth(found: Analysis) -> str:
     fastest = found.fastest
     if fastest is None:
         return "No measured step has a streaming-read reference."
-    limits = found.read_limit[found.read_limit.setting == ALL_CORES]
+    limits = found.read_limit[(found.read_limit.setting == ALL_CORES) & (found.read_limit.dtype == fastest.dtype)]
     largest = limits[(limits.m == fastest.m) & (limits.n_x == fastest.n_x)].sort_values("read_multiple")
     lines = [
         f"At the largest X measured (m = {fastest.m}, n_x = {fastest.n_x}, {fastest.bytes_x / 1e6:.0f} MB), "
@@ -698,6 +796,6 @@ def _not_measured(table: pd.DataFrame) -> str:
     skipped = table[table.status != "measured"]
     if skipped.empty:
         return "Every case was measured."
-    return skipped[["kind", "impl", "threads", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
+    return skipped[["kind", "impl", "threads", "dtype", "m", "n_x", "status", "predicted_s", "reason"]].to_markdown(
         index=False, floatfmt=".3g"
     )

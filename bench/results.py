@@ -1,4 +1,4 @@
-"""A run's JSON as tidy tables: a row per case (implementation x threads x m x n_x, and training), a row per pass.
+"""A run's JSON as tidy tables: a row per case (implementation x threads x dtype x m x n_x, and training), per pass.
 
 The format is bench/journal.py's (its docstring): each case is measured in R
 passes, pass p of every implementation measured close in time to pass p of
@@ -46,10 +46,11 @@ COLUMNS = [
     "bytes_x",
     "gbytes_per_s",
     "read_s",
-    "agreement_error",
+    "agreement_error",  # against the float64 reference
+    "result_dtype",  # of the dw the step returned (a float32 problem may come back float64)
     "reason",
 ]
-TEXT_COLUMNS = {"kind", "impl", "label", "dtype", "status", "reason"}
+TEXT_COLUMNS = {"kind", "impl", "label", "dtype", "result_dtype", "status", "reason"}
 BOOL_COLUMNS = {"parallel", "as_installed"}
 PASS_COLUMNS = [*CASE, "pass", "median_s", "min_s", "read_s"]
 
@@ -123,7 +124,7 @@ def _passes(case: dict[str, Any]) -> list[dict[str, Any]]:
 def tidy(run: dict[str, Any]) -> pd.DataFrame:
     """One row per case with statistics in seconds (COLUMNS); unmeasured cases keep their reason.
 
-    Rows are sorted by kind, m, n_x, impl, threads.
+    Rows are sorted by kind, m, n_x, impl, threads, dtype.
     """
     default_threads = _default_threads(run)
     rows = [_row(case, default_threads) for case in _cases(run)]
@@ -133,7 +134,7 @@ def tidy(run: dict[str, Any]) -> pd.DataFrame:
     frame["threads"] = frame.threads.astype(int)
     frame["parallel"] = frame.parallel.astype(bool)
     frame["as_installed"] = _as_installed(frame, run.get("run", {}).get("all_cores"))
-    return frame.sort_values(["kind", "m", "n_x", "impl", "threads"], kind="stable", ignore_index=True)
+    return frame.sort_values(["kind", "m", "n_x", "impl", "threads", "dtype"], kind="stable", ignore_index=True)
 
 
 def _as_installed(frame: pd.DataFrame, all_cores: int | None) -> pd.Series:
@@ -167,6 +168,7 @@ def _row(case: dict[str, Any], default_threads: int) -> dict[str, Any]:
         "gbytes_per_s": info.get("gbytes_per_s"),
         "read_s": info.get("read_s"),
         "agreement_error": info.get("agreement_error"),
+        "result_dtype": info.get("result_dtype"),
         "reason": info.get("reason", ""),
         "seconds": info.get("predicted_s"),
     }
@@ -214,11 +216,11 @@ def pass_times(run: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-RoundsKey = tuple[str, str, int, int, int]  # (kind, impl, threads, m, n_x)
+RoundsKey = tuple[str, str, int, int, int, str]  # (kind, impl, threads, m, n_x, dtype)
 
 
 def pass_rounds(run: dict[str, Any]) -> dict[RoundsKey, list[np.ndarray]]:
-    """Per-round seconds of every measured case, one array per pass, keyed by (kind, impl, threads, m, n_x).
+    """Per-round seconds of every measured case, one array per pass, keyed by (kind, impl, threads, m, n_x, dtype).
 
     stats.data holds the rounds of pass 1, then pass 2, ...; each pass's
     `rounds` says where it ends.
@@ -233,27 +235,28 @@ def pass_rounds(run: dict[str, Any]) -> dict[RoundsKey, list[np.ndarray]]:
             raise ValueError(
                 f"{case.get('name')}: its passes count {sum(counts)} rounds but stats.data holds {data.size}"
             )
-        key = (case_id["kind"], case_id["impl"], case_id["threads"], case_id["m"], case_id["n_x"])
+        key = (case_id["kind"], case_id["impl"], case_id["threads"], case_id["m"], case_id["n_x"], case_id["dtype"])
         split[key] = np.split(data, np.cumsum(counts)[:-1])
     return split
 
 
 def round_times(run: dict[str, Any]) -> dict[RoundsKey, np.ndarray]:
-    """Per-round seconds of every measured case, all passes pooled, keyed by (kind, impl, threads, m, n_x)."""
+    """Per-round seconds of every measured case, all passes pooled, keyed as `pass_rounds` keys them."""
     return {key: np.concatenate(passes) for key, passes in pass_rounds(run).items()}
 
 
 def training_costs(run: dict[str, Any]) -> pd.DataFrame:
-    """Cost per iteration of each measured training run: columns impl, threads, iteration, cost."""
+    """Cost per iteration of each measured training run: columns impl, threads, dtype, iteration, cost."""
     default_threads = _default_threads(run)
     rows = [
         {
             "impl": case["extra_info"]["impl"],
             "threads": _identity(case, default_threads)["threads"],
+            "dtype": _identity(case, default_threads)["dtype"],
             "iteration": i,
             "cost": cost,
         }
         for case in run.get("benchmarks", [])
         for i, cost in enumerate(case["extra_info"].get("costs", []))
     ]
-    return pd.DataFrame(rows, columns=["impl", "threads", "iteration", "cost"])
+    return pd.DataFrame(rows, columns=["impl", "threads", "dtype", "iteration", "cost"])

@@ -46,7 +46,7 @@ class WorkerPlugin:
         self._current: CaseSpec | None = None  # started, no record sent yet
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        for kind, names in ((STEP, ("impl", "threads", "m", "n_x")), (TRAIN, ("impl", "threads"))):
+        for kind, names in ((STEP, ("impl", "threads", "dtype", "m", "n_x")), (TRAIN, ("impl", "threads", "dtype"))):
             if metafunc.function.__name__ == TEST_NAMES[kind]:
                 cases = [case for case in self.cases.values() if case.kind == kind]
                 values = [tuple(getattr(case, name) for name in names) for case in cases]
@@ -78,8 +78,8 @@ class WorkerPlugin:
         """X, Y, what to record and whether it is slow, for the training benchmark; skipped when over budget."""
         case = self._start(node)
         try:
-            slow = self.preparer.check_budget(case.impl, case.m, case.n_x, repeat=self.iterations)
-            X, Y, _, _ = self.preparer.size(case.m, case.n_x).problem
+            slow = self.preparer.check_budget(case, repeat=self.iterations)
+            X, Y, _, _ = self.preparer.size(case.m, case.n_x, case.dtype).problem
         except NotMeasured as not_measured:
             self._not_measured(node, case, not_measured)
         return X, Y, case_info(case, self.iterations) | {"status": "measured"}, slow

@@ -1,13 +1,18 @@
 """Thread counts as a dimension of the benchmark: asked for before any library loads, read back after.
 
 Every library brings a thread pool (OpenBLAS in numpy and again in scipy,
-OpenMP in scikit-learn and numba). Their sizes are read from the environment
-when the library loads, so a worker gets them in its environment at start,
-and checks with threadpoolctl and numba that it got what was asked.
+OpenMP in scikit-learn and numba, XLA's in JAX). Most read their size from
+the environment when the library loads, so a worker gets them in its
+environment at start; XLA reads it from the CPU affinity (`cores_for`). The
+worker checks with threadpoolctl, numba and its own thread names that it
+got what was asked.
 """
 
 import os
+import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # Every variable a pool in this suite (or a peer's) reads its size from.
@@ -62,8 +67,47 @@ def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict
     return environment
 
 
+@contextmanager
+def cores_for(threads: int) -> Iterator[None]:
+    """Keep this process on `threads` of its cores while libraries start their pools, when that is fewer than all.
+
+    XLA (JAX) sizes its CPU thread pool from the CPU affinity when its client
+    starts, and no flag bounds it (jax-ml/jax#1539; with JAX 0.10,
+    `--xla_cpu_multi_thread_eigen=false` still left four threads busy on two
+    cores); threads started meanwhile keep that affinity. The other pools
+    are sized by THREAD_VARIABLES whatever the affinity. The main thread
+    gets its cores back afterwards, as in every other worker.
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    if threads >= len(cores):
+        yield
+        return
+    os.sched_setaffinity(0, cores[-threads:])  # the last ones: the first core takes most interrupts
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
+XLA_POOL_THREAD = "tf_XLAEigen"  # the name XLA's CPU client gives its pool's threads
+
+
+def _xla_threads() -> int | None:
+    """Threads in XLA's CPU pool when JAX has started it in this process, else None."""
+    if "jax" not in sys.modules:
+        return None
+    names = []
+    for thread in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{thread}/comm", encoding="utf-8") as comm:
+                names.append(comm.read().strip())
+        except FileNotFoundError:  # a thread that ended while we looked
+            continue
+    return names.count(XLA_POOL_THREAD) or None
+
+
 def read_back() -> dict[str, Any]:
-    """The thread pools loaded in this process, and numba's thread count, as they are now."""
+    """The thread pools loaded in this process, numba's and XLA's thread counts, as they are now."""
     import numba
     from threadpoolctl import threadpool_info
 
@@ -71,7 +115,7 @@ def read_back() -> dict[str, Any]:
         {key: pool.get(key) for key in ("user_api", "internal_api", "prefix", "version", "num_threads", "architecture")}
         for pool in threadpool_info()
     ]
-    return {"threadpools": pools, "numba_threads": numba.get_num_threads()}
+    return {"threadpools": pools, "numba_threads": numba.get_num_threads(), "xla_threads": _xla_threads()}
 
 
 def mismatches(readback: dict[str, Any], threads: int) -> list[str]:
@@ -83,4 +127,6 @@ def mismatches(readback: dict[str, Any], threads: int) -> list[str]:
     ]
     if readback["numba_threads"] != threads:
         problems.append(f"numba has {readback['numba_threads']} threads")
+    if readback.get("xla_threads") not in (None, threads):
+        problems.append(f"XLA (JAX) has {readback['xla_threads']} threads")
     return problems

@@ -26,7 +26,7 @@ SUITE = Path(__file__).parent / "suite"
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """Everything a worker needs to know; `known` is (m, n_x, seconds) already measured, for the budget."""
+    """Everything a worker needs to know; `known` is (m, n_x, dtype, seconds) already measured, for the budget."""
 
     impl: str
     threads: int
@@ -39,7 +39,7 @@ class WorkerSpec:
     max_time_s: float
     iterations: int
     cache: str
-    known: list[tuple[int, int, float]]
+    known: list[tuple[int, int, str, float]]
     machine_info: bool
 
     def to_json(self) -> str:
@@ -93,7 +93,8 @@ def main() -> int:
     from bench.sweep import WorkerPlugin
     from impls import IMPLEMENTATIONS
 
-    IMPLEMENTATIONS[spec.impl].warmup()  # loads whatever pools the implementation uses
+    with threads.cores_for(spec.threads):
+        IMPLEMENTATIONS[spec.impl].warmup()  # loads whatever pools the implementation uses
     readback = threads.read_back()
     problems = threads.mismatches(readback, spec.threads)
     emit({"event": "worker", "readback": readback, "mismatches": problems})
@@ -102,10 +103,12 @@ def main() -> int:
         return 3
     slow_call_s = spec.max_time_s / spec.min_rounds  # the minimum rounds of such a call fill the timing target
     preparer = CasePreparer(Path(spec.cache), spec.budget_s, spec.calls, spec.first_pass, slow_call_s)
-    for m, n_x, seconds in spec.known:
-        preparer.predictor.record(spec.impl, m, n_x, seconds)
+    for m, n_x, dtype, seconds in spec.known:
+        preparer.predictor.record(spec.impl, m, n_x, seconds, dtype)
     pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}
     pools["numba"] = readback["numba_threads"]
+    if readback["xla_threads"] is not None:
+        pools["xla"] = readback["xla_threads"]
     plugin = WorkerPlugin(spec.cases, preparer, spec.iterations, emit, pools, spec.machine_info, spec.min_rounds)
     exit_code = pytest.main(pytest_arguments(spec), plugins=[plugin])
     if plugin.machine_info:

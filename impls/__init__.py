@@ -4,15 +4,16 @@
 three the course notes describe, written carefully; then the same three as
 the notes write them (`notes_*`: numerically naive, see impls/notes_math.py);
 then compiled ones (numba), then peers from other libraries where installed.
-Each module registers itself on import.
+Each module registers itself on import; `UNAVAILABLE` names the peers that
+could not be, and why.
 """
 
 import importlib
 import importlib.util
-import warnings
 
 from impls.core import (
     IMPLEMENTATIONS,
+    UNAVAILABLE,
     Gradient,
     Implementation,
     Problem,
@@ -40,14 +41,19 @@ _MODULES = (
 for _module in _MODULES:
     importlib.import_module(f"impls.{_module}")
 
-if importlib.util.find_spec("sklearn") is not None:  # the peer is optional: pip install -e .[peers]
+# Peers are optional (pip install -e '.[peers]'): one that cannot load is named in UNAVAILABLE with the reason.
+for _peer, (_module, _project) in {"sklearn_peer": ("sklearn", "scikit-learn"), "jax_peer": ("jax", "JAX")}.items():
+    if importlib.util.find_spec(_module) is None:
+        UNAVAILABLE[_peer] = f"{_peer} needs {_project}, which is not installed: pip install -e '.[peers]'"
+        continue
     try:
-        importlib.import_module("impls.sklearn_peer")
+        importlib.import_module(f"impls.{_peer}")
     except ImportError as error:
-        warnings.warn(f"sklearn_peer not registered: {error}", stacklevel=2)
+        UNAVAILABLE[_peer] = str(error)
 
 __all__ = [
     "IMPLEMENTATIONS",
+    "UNAVAILABLE",
     "Gradient",
     "Implementation",
     "Problem",

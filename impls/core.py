@@ -2,9 +2,9 @@
 
 Conventions (as in the course notes): examples are columns.
 
-    X : ndarray of shape (n_x, m), float64, C-contiguous
-    Y : ndarray of shape (1, m), labels 0 or 1
-    w : ndarray of shape (n_x, 1)
+    X : ndarray of shape (n_x, m), float64 or float32, C-contiguous
+    Y : ndarray of shape (1, m), labels 0 or 1, X's dtype
+    w : ndarray of shape (n_x, 1), X's dtype
     b : float
 
 One gradient step computes
@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Gradient(NamedTuple):
 
 
 class Problem(NamedTuple):
-    """Validated inputs: X (n_x, m) and Y (1, m) float64, w (n_x, 1), b float."""
+    """Validated inputs: X (n_x, m), Y (1, m) and w (n_x, 1) of one dtype (float64 or float32), b float."""
 
     X: np.ndarray
     Y: np.ndarray
@@ -46,10 +46,17 @@ class Problem(NamedTuple):
 
 
 StepFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, float], Gradient]
+# The floating dtypes a problem computes in: `validate` keeps either, and converts integers to the first.
+DTYPES = ("float64", "float32")
 
 
 def _nothing_to_compile() -> None:
     """Default warm-up: pure Python and numpy need no compilation."""
+
+
+def _as_given(problem: Problem) -> tuple[Any, ...]:
+    """Default preparation: the step reads the validated arrays as they are."""
+    return tuple(problem)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,12 @@ class Implementation:
     """One way to compute a gradient step, registered under a stable name.
 
     `step(X, Y, w, b)` trusts its inputs (see `validate`) and never mutates
-    them. `warmup()` compiles whatever needs compiling, so that a benchmark
-    can pay compile time outside the timed region.
+    them. `warmup()` loads and compiles whatever needs it, so that a benchmark
+    can pay that outside the timed region. `prepare(problem)` gives the
+    step's arguments for one problem, put where the step reads them (e.g. on
+    a JAX device), also outside the timing; `step` accepts the validated
+    arrays too. Given a float32 problem, a step computes in float32 where
+    `float32` is true, else in float64 whatever it is given.
     """
 
     name: str
@@ -72,10 +83,14 @@ class Implementation:
     # The largest |z| at which the step is sure to agree with the others to 1e-9. Finite only for
     # the notes' code as written (impls/notes_math.py), whose naive math loses digits, then breaks.
     safe_abs_z: float = math.inf
+    float32: bool = False  # computes in float32 when given float32 (else in float64, whatever it is given)
     warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
+    prepare: Callable[[Problem], tuple[Any, ...]] = field(default=_as_given, repr=False)
 
 
 IMPLEMENTATIONS: dict[str, Implementation] = {}
+# Optional implementations that could not be registered here, and why (a missing extra, an unsupported version).
+UNAVAILABLE: dict[str, str] = {}
 
 
 def register(impl: Implementation) -> Implementation:
@@ -93,6 +108,8 @@ def get_implementation(impl: str | Implementation) -> Implementation:
     try:
         return IMPLEMENTATIONS[impl]
     except KeyError:
+        if impl in UNAVAILABLE:
+            raise ValueError(f"{impl} is not available here: {UNAVAILABLE[impl]}") from None
         known = ", ".join(IMPLEMENTATIONS)
         raise ValueError(f"unknown implementation {impl!r}; known: {known}") from None
 
@@ -134,34 +151,60 @@ def dz_and_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --- validation, once at the boundary ---
 
 
-def _as_float_array(name: str, value: object, *, allow_bool: bool = False) -> np.ndarray:
+def _real_array(name: str, value: object, *, allow_bool: bool = False) -> np.ndarray:
     array = np.asarray(value)
     is_real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
     if not (is_real or (allow_bool and array.dtype == np.bool_)):
         kinds = "integer, float or bool" if allow_bool else "integer or float"
         raise ValueError(f"{name} must hold real numbers ({kinds}); got dtype {array.dtype}")
-    array = np.ascontiguousarray(array, dtype=np.float64)
-    if not np.isfinite(array).all():
-        bad = array[~np.isfinite(array)]
-        raise ValueError(f"{name} must be finite; found {bad[:3].tolist()}")
     return array
 
 
+def _problem_dtype(X: np.ndarray) -> np.dtype:
+    """The dtype a problem computes in: X's own when float64 or float32; integers become float64."""
+    if X.dtype.name in DTYPES:
+        return X.dtype
+    if np.issubdtype(X.dtype, np.integer):
+        return np.dtype(DTYPES[0])
+    raise ValueError(
+        f"X must hold {' or '.join(DTYPES)} numbers (integers are converted to {DTYPES[0]}); got dtype {X.dtype}"
+    )
+
+
+def _converted(name: str, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as a C-contiguous array of `dtype`, all finite; ValueError naming what is not."""
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite; found {array[~np.isfinite(array)][:3].tolist()}")
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: reported just below
+        converted = np.ascontiguousarray(array, dtype=dtype)
+    if converted is not array and not np.isfinite(converted).all():
+        bad = array[~np.isfinite(converted)][:3].tolist()
+        limit = float(np.finfo(dtype).max)
+        raise ValueError(f"{name} must fit in X's dtype {dtype} (|value| <= {limit:.3g}); found {bad}")
+    return converted
+
+
 def validate(X: object, Y: object, w: object = None, b: object = None) -> Problem:
-    """Check a problem once and return it as float64, C-contiguous arrays.
+    """Check a problem once and return it as C-contiguous arrays of one dtype, float64 or float32.
 
     X must be (n_x, m) and Y (1, m) with labels 0 or 1, m >= 1; w, when
     given, (n_x, 1) (default zeros); b a finite real number (default 0).
-    Integer (and, for Y, bool) inputs are converted to float64. Raises ValueError naming what
-    is wrong and what was expected.
+    X decides the dtype: float64 and float32 are kept, integers become
+    float64; any other dtype (float16, complex, ...) is refused. Y (integer,
+    float or bool labels) and w (integers or floats) are converted to X's
+    dtype, as scikit-learn fits a model in the dtype of its data: a float64
+    w given with float32 X is rounded to float32. Raises ValueError naming
+    what is wrong and what was expected.
     """
-    X = _as_float_array("X", X)
+    X = np.asarray(X)
+    dtype = _problem_dtype(X)
+    X = _converted("X", X, dtype)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D of shape (n_x, m), examples as columns; got shape {X.shape}")
     n_x, m = X.shape
     if m == 0 or n_x == 0:
         raise ValueError(f"X must have at least one feature and one example; got shape {X.shape}")
-    Y = _as_float_array("Y", Y, allow_bool=True)  # True/False labels read as 1/0
+    Y = _converted("Y", _real_array("Y", Y, allow_bool=True), dtype)  # True/False labels read as 1/0
     if Y.ndim != 2 or Y.shape[0] != 1:
         raise ValueError(f"Y must be 2-D of shape (1, m) = (1, {m}); got shape {Y.shape}")
     if Y.shape[1] != m:
@@ -169,7 +212,7 @@ def validate(X: object, Y: object, w: object = None, b: object = None) -> Proble
     bad = Y[(Y != 0.0) & (Y != 1.0)]
     if bad.size:
         raise ValueError(f"Y must hold labels 0 or 1; found {bad[:3].tolist()}")
-    w = np.zeros((n_x, 1)) if w is None else _as_float_array("w", w)
+    w = np.zeros((n_x, 1), dtype) if w is None else _converted("w", _real_array("w", w), dtype)
     if w.shape != (n_x, 1):
         raise ValueError(f"w must have shape (n_x, 1) = ({n_x}, 1); got shape {w.shape}")
     b = 0.0 if b is None else b
@@ -182,6 +225,12 @@ def validate(X: object, Y: object, w: object = None, b: object = None) -> Proble
 
 # --- comparing results ---
 
+# How closely a step's result must agree with the float64 reference (`relative_error`), by the dtype of its input.
+# float32 rounds every operation to 2^-24 (6e-8) relative; the gradient sums m products, and blocked or pairwise
+# sums (BLAS, XLA, numpy) keep that error near 1e-6 of the sum's scale up to m = 1e7 (measured: 9e-7 at most,
+# X rounded to float32 included). 1e-4 leaves a margin of 100 above that; float64 is held to 1e-9.
+AGREEMENT_RTOL = {"float64": 1e-9, "float32": 1e-4}
+
 
 def relative_error(got: Gradient, reference: Gradient, problem: Problem | None = None) -> float:
     """Largest relative difference of the gradient (dw, db) and of the cost.
@@ -191,15 +240,19 @@ def relative_error(got: Gradient, reference: Gradient, problem: Problem | None =
     denominator is at least `summand_scale(problem)`: each component is a sum
     of terms x dz / m of both signs, and where they cancel to nearly zero no
     summation order can do better than rounding errors the size of the terms.
-    The cost, a mean of positive terms, is compared directly.
+    The cost, a mean of positive terms, is compared directly. Both
+    denominators are at least the smallest normal number of the problem's
+    dtype (float32: 1.2e-38): below it numbers are subnormal and keep fewer
+    digits, so a gradient of e^-100 cannot be right to 1e-4 in float32.
     """
     gradients = [np.append(g.dw, g.db) for g in (got, reference)]
     if gradients[0].shape != gradients[1].shape:
         return math.inf
-    floor = 0.0 if problem is None else summand_scale(problem)
+    tiny = float(np.finfo(np.float64 if problem is None else problem.X.dtype).tiny)
+    floor = tiny if problem is None else max(summand_scale(problem), tiny)
     return max(
         _normwise_error(gradients[0], gradients[1], floor),
-        _normwise_error(np.array(got.cost), np.array(reference.cost), 0.0),
+        _normwise_error(np.array(got.cost), np.array(reference.cost), tiny),
     )
 
 
@@ -214,7 +267,7 @@ def summand_scale(problem: Problem) -> float:
 def _normwise_error(got: np.ndarray, reference: np.ndarray, floor: float) -> float:
     if not np.isfinite(got).all():
         return math.inf
-    scale = max(float(np.max(np.abs(reference))), floor, np.finfo(np.float64).tiny)
+    scale = max(float(np.max(np.abs(reference))), floor)
     return float(np.max(np.abs(got - reference))) / scale
 
 
@@ -241,19 +294,20 @@ def train(
 ) -> TrainResult:
     """Run `iterations` steps of gradient descent with learning rate `alpha`.
 
-    Validates once, then repeats `w -= alpha dw; b -= alpha db`. The inputs
-    are never mutated; w starts at zeros unless given.
+    Validates (and prepares) once, then repeats `w -= alpha dw; b -= alpha db`
+    in X's dtype. The inputs are never mutated; w starts at zeros unless given.
     """
     impl = get_implementation(impl)
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations <= 0:
         raise ValueError(f"iterations must be a positive integer; got {iterations!r}")
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not math.isfinite(alpha):
         raise ValueError(f"alpha must be a finite number; got {alpha!r}")
-    X, Y, w, b = validate(X, Y, w, b)
-    w = w.copy()
+    problem = validate(X, Y, w, b)
+    data, labels, _, _ = impl.prepare(problem)  # once, as a user would: e.g. X copied to a JAX device
+    w, b = problem.w.copy(), problem.b
     costs = np.empty(int(iterations))
     for i in range(int(iterations)):
-        dw, db, costs[i] = impl.step(X, Y, w, b)
+        dw, db, costs[i] = impl.step(data, labels, w, b)
         w -= alpha * dw
         b -= alpha * db
     return TrainResult(w, b, costs)

@@ -29,5 +29,6 @@ IMPL = register(
         loops_removed=2,
         step=step,
         parallel=True,  # BLAS matrix-vector products
+        float32=True,  # numpy keeps float32 arrays float32 (b and m are Python numbers)
     )
 )

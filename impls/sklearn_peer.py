@@ -42,7 +42,8 @@ def _warmup() -> None:
 def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
     """One gradient step by scikit-learn's LinearModelLoss.loss_gradient."""
     loss, n_threads = _loss()
-    coef = np.append(w[:, 0], b)  # scikit-learn keeps the intercept last
+    # The intercept last, as scikit-learn keeps it; in X's dtype, or X @ coef would promote X to float64.
+    coef = np.append(w[:, 0], b).astype(X.dtype)
     cost, gradient = loss.loss_gradient(coef, X.T, Y[0], n_threads=n_threads)
     return Gradient(gradient[:-1].reshape(-1, 1), float(gradient[-1]), float(cost))
 
@@ -56,6 +57,7 @@ IMPL = register(
         step=step,
         peer=True,
         parallel=True,  # OpenMP loss loop and BLAS products
+        float32=True,  # its Cython loss has float32 loops
         warmup=_warmup,
     )
 )

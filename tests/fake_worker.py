@@ -29,6 +29,7 @@ def main() -> None:
             time.sleep(600)
         seconds = case.m * case.n_x * 1e-9 * (1 + spec["pass_number"] / 100)
         info = {"kind": case.kind, "impl": case.impl, "threads": case.threads, "m": case.m, "n_x": case.n_x}
+        info["dtype"] = case.dtype
         stats = {"min": seconds, "max": seconds, "mean": seconds, "median": seconds, "q1": seconds, "q3": seconds}
         emit(
             {

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares
+PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer"}  # as registered
 
 
 def measured_case(
@@ -22,6 +22,7 @@ def measured_case(
     passes: int = 3,
     pass_spread: float = 0.0,
     pass_factors: Sequence[float] | None = None,
+    dtype: str = "float64",
 ) -> dict[str, Any]:
     """A measured step whose rounds scatter by `spread` (relative) around `seconds`, split into `passes` passes.
 
@@ -33,18 +34,26 @@ def measured_case(
     factors = _pass_factors(rng, passes, pass_spread, pass_factors)
     per_pass = [chunk * factor for chunk, factor in zip(np.array_split(data, len(factors)), factors, strict=True)]
     read = read_s if read_s is not None else seconds / 2
+    bytes_x = np.dtype(dtype).itemsize * m * n_x
     info = {
         "kind": "step",
         "m": m,
         "n_x": n_x,
-        "bytes_x": 8 * m * n_x,
+        "dtype": dtype,
+        "bytes_x": bytes_x,
         "status": "measured",
         "read_s": read,
         "agreement_error": 1e-16,
+        "result_dtype": dtype,
     }
-    case = _case(impl, f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}]", info, per_pass, threads, read)
-    case["extra_info"]["gbytes_per_s"] = 8 * m * n_x / float(np.median([np.median(p) for p in per_pass])) / 1e9
+    name = f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}{_dtype_suffix(dtype)}]"
+    case = _case(impl, name, info, per_pass, threads, read)
+    case["extra_info"]["gbytes_per_s"] = bytes_x / float(np.median([np.median(p) for p in per_pass])) / 1e9
     return case
+
+
+def _dtype_suffix(dtype: str) -> str:
+    return "" if dtype == "float64" else f"-dtype={dtype}"
 
 
 def _pass_factors(
@@ -95,17 +104,18 @@ def skipped_case(
     predicted_s: float | None = None,
     *,
     threads: int = 1,
+    dtype: str = "float64",
 ) -> dict[str, Any]:
     info = {
         "kind": "step",
         "impl": impl,
         "label": impl.replace("_", " "),
         "threads": threads,
-        "dtype": "float64",
+        "dtype": dtype,
         "parallel": impl in PARALLEL,
         "m": m,
         "n_x": n_x,
-        "bytes_x": 8 * m * n_x,
+        "bytes_x": np.dtype(dtype).itemsize * m * n_x,
         "status": status,
         "reason": f"{status} for the test",
     }
@@ -113,9 +123,9 @@ def skipped_case(
         info["predicted_s"] = predicted_s
     return {
         "group": None,
-        "name": f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}]",
+        "name": f"test_step[{impl}-threads={threads}-m={m}-n_x={n_x}{_dtype_suffix(dtype)}]",
         "params": {},
-        "param": f"{impl}-threads={threads}-m={m}-n_x={n_x}",
+        "param": f"{impl}-threads={threads}-m={m}-n_x={n_x}{_dtype_suffix(dtype)}",
         "extra_info": info,
         "stats": None,
     }

@@ -348,9 +348,9 @@ def test_thread_scaling_is_empty_without_both_settings() -> None:
 
 def test_pass_rounds_split_the_pooled_rounds_by_pass() -> None:
     run = run_of([measured_case("numba_fused", 100, 10, 1.0, spread=0.0, rounds=7, threads=2, pass_factors=[1, 2, 3])])
-    split = pass_rounds(run)[("step", "numba_fused", 2, 100, 10)]
+    split = pass_rounds(run)[("step", "numba_fused", 2, 100, 10, "float64")]
     assert [list(p) for p in split] == [[1.0, 1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
-    assert list(round_times(run)[("step", "numba_fused", 2, 100, 10)]) == [1.0] * 3 + [2.0] * 2 + [3.0] * 2
+    assert list(round_times(run)[("step", "numba_fused", 2, 100, 10, "float64")]) == [1.0] * 3 + [2.0] * 2 + [3.0] * 2
     passes = pass_times(run)
     assert passes.median_s.tolist() == [1.0, 2.0, 3.0] and passes["pass"].tolist() == [1, 2, 3]
 
@@ -373,7 +373,7 @@ def test_an_old_run_loads_as_one_pass_at_its_numba_threads() -> None:
     assert one(pairs, impl="fully_vectorized").speedup == pytest.approx(280.0)
     assert set(pairs.verdict[pairs.impl != "double_loop"]) == {"undecided"}
     assert list(round_times(run)) == [
-        ("step", impl, 2, 100, 10) for impl in ("double_loop", "features_vectorized", "fully_vectorized")
+        ("step", impl, 2, 100, 10, "float64") for impl in ("double_loop", "features_vectorized", "fully_vectorized")
     ]
 
 
@@ -437,3 +437,97 @@ def test_a_range_of_sizes_never_spans_a_size_of_another_verdict() -> None:
     holds = grid.iloc[[0, 2, 3, 4]]  # m = 1e3 at n_x = 10 is in another category
     assert analysis.describe_sizes(holds, grid) == "n_x=10: m=1e2, 1e4..1e5 (3 sizes); n_x=100: m=1e2 (1 size)"
     assert analysis.describe_sizes(grid.iloc[[]], grid) == "nowhere"
+
+
+# --- dtypes ---
+
+
+def float32_grid(sizes: list[tuple[int, int]], full_speedup: float) -> list:
+    """The notes' three in float32 at `sizes`, the double loop as slow as in float64 (Python floats either way)."""
+    cases = []
+    for m, n_x in sizes:
+        base = 1e-7 * m * n_x
+        cases += [
+            measured_case("double_loop", m, n_x, base, spread=0.0, dtype="float32"),
+            measured_case("features_vectorized", m, n_x, base / 10.0, spread=0.0, dtype="float32"),
+            measured_case("fully_vectorized", m, n_x, base / full_speedup, spread=0.0, dtype="float32"),
+        ]
+    return cases
+
+
+def test_speedups_pair_each_dtype_with_its_own_double_loop_and_verdicts_are_per_dtype() -> None:
+    sizes = [(100, 10), (1000, 100)]
+    pairs = speedups(claim_grid(10.0, 300.0, sizes) + float32_grid(sizes, 3000.0))
+    assert one(pairs, impl="fully_vectorized", dtype="float32", m=100, setting="1 thread").speedup == pytest.approx(
+        3000
+    )
+    verdict = analysis.claims_verdict(pairs)
+    assert (
+        list(zip(verdict.setting, verdict.dtype))
+        == [(s, d) for s in analysis.SETTINGS for d in ("float64", "float32")] * 2
+    )
+    fully = verdict[verdict.impl == "fully_vectorized"].set_index(["setting", "dtype"]).verdict
+    assert fully["1 thread", "float64"] == "holds everywhere measured"
+    assert fully["1 thread", "float32"] == "holds or is exceeded everywhere measured"  # 3000x is beyond 600x
+
+
+def test_a_float64_only_run_has_float64_verdicts_only() -> None:
+    verdict = analysis.claims_verdict(speedups(claim_grid(10.0, 300.0, [(100, 10)])))
+    assert set(verdict.dtype) == {"float64"} and len(verdict) == 4
+
+
+def test_dtype_ratio_is_float32_over_float64_with_the_paired_interval() -> None:
+    cases = [
+        measured_case("fully_vectorized", 1000, 100, 1e-3, spread=0.0, pass_factors=[1.0, 1.0, 1.0]),
+        measured_case("fully_vectorized", 1000, 100, 5e-4, spread=0.0, pass_factors=[1.0, 1.1, 1.2], dtype="float32"),
+        measured_case("numba_fused", 1000, 100, 1e-3, spread=0.0),  # float64 only: no ratio
+        skipped_case("double_loop", 1000, 100, predicted_s=1.0, dtype="float32"),
+        measured_case("double_loop", 1000, 100, 1.0),
+    ]
+    run = run_of(cases)
+    ratios = analysis.dtype_ratios(tidy(run), pass_times(run))
+    row = one(ratios, impl="fully_vectorized")
+    assert len(ratios) == 1  # extrapolated and one-dtype cases have no ratio
+    assert row.ratio == pytest.approx(0.55)  # median of 0.5, 0.55, 0.6
+    assert (row.ratio_low, row.ratio_high) == pytest.approx(analysis.log_t_interval(np.log([0.5, 0.55, 0.6])))
+    assert row.bytes_x == 8 * 1000 * 100 and row.seconds_float32 == pytest.approx(5.5e-4)
+
+
+def test_a_float32_step_reads_half_the_bytes() -> None:
+    results = table([measured_case("fully_vectorized", 1000, 100, 1e-3, dtype="float32")])
+    assert results.bytes_x.iloc[0] == 4 * 1000 * 100
+    assert results.gbytes_per_s.iloc[0] == pytest.approx(4 * 1000 * 100 / 1e-3 / 1e9, rel=0.05)
+
+
+def test_relative_times_compare_the_peer_per_setting_dtype_and_size_range() -> None:
+    cases = (
+        [measured_case("jax_peer", 100, 10, 2e-4, spread=0.0, threads=threads) for threads in (1, 2)]
+        + [measured_case("fully_vectorized", 100, 10, 1e-4, spread=0.0, threads=threads) for threads in (1, 2)]
+        + [
+            measured_case("jax_peer", 1_000_000, 100, 0.04, spread=0.0, threads=2, pass_factors=[1.0, 1.0, 1.05]),
+            measured_case("fully_vectorized", 1_000_000, 100, 0.05, spread=0.0, threads=2),
+            measured_case("jax_peer", 1_000_000, 100, 0.02, spread=0.0, threads=2, dtype="float32"),
+            measured_case("fully_vectorized", 1_000_000, 100, 0.025, spread=0.0, threads=2, dtype="float32"),
+        ]
+    )
+    run = run_of(cases)
+    relative = analysis.relative_times(tidy(run), pass_times(run), "jax_peer", "fully_vectorized")
+    small = one(relative, setting="all cores", m=100)
+    assert small.ratio == pytest.approx(2.0) and small.size_range == "X under 1 MB"
+    large = one(relative, setting="all cores", m=1_000_000, dtype="float64")
+    assert large.ratio == pytest.approx(0.8) and large.size_range == "X of 100 MB or more"
+    assert len(relative[relative.setting == "1 thread"]) == 1  # the large sizes ran with 2 threads only
+    summary = analysis.summarize_by_range(relative)
+    assert list(zip(summary.setting, summary.dtype, summary.size_range)) == [
+        ("1 thread", "float64", "X under 1 MB"),
+        ("all cores", "float64", "X under 1 MB"),
+        ("all cores", "float64", "X of 100 MB or more"),
+        ("all cores", "float32", "X of 100 MB or more"),  # 400 MB of float32
+    ]
+    installed = summary[(summary.setting == "all cores") & (summary.dtype == "float64")]
+    assert list(installed.slower) == [1, 0] and list(installed.faster) == [0, 1]
+
+
+def test_relative_times_are_empty_without_the_peer() -> None:
+    run = run_of(claim_grid(10.0, 300.0, [(100, 10)]))
+    assert analysis.comparisons(tidy(run), pass_times(run)).empty

@@ -4,6 +4,7 @@ import pytest
 
 from bench.budget import Predictor, calls_per_case
 from bench.profiles import PROFILES
+from impls.core import DTYPES
 
 
 def test_prediction_scales_linearly_in_m_at_the_same_n_x() -> None:
@@ -27,6 +28,15 @@ def test_nothing_measured_means_no_prediction() -> None:
     assert predictor.predict("double_loop", 10, 10) is None  # only larger sizes measured
 
 
+def test_a_dtype_is_predicted_from_its_own_sizes_else_from_float64() -> None:
+    predictor = Predictor()
+    predictor.record("numba_fused", 1000, 10, 0.002)
+    assert predictor.predict("numba_fused", 10_000, 10, "float32") == pytest.approx(0.02)  # float64's: errs high
+    predictor.record("numba_fused", 1000, 10, 0.001, "float32")
+    assert predictor.predict("numba_fused", 10_000, 10, "float32") == pytest.approx(0.01)
+    assert predictor.predict("numba_fused", 10_000, 10) == pytest.approx(0.02)  # float64 keeps its own
+
+
 @pytest.mark.parametrize("name", PROFILES)
 def test_profiles_sweep_small_to_large_within_their_bound(name: str) -> None:
     grid = PROFILES[name]
@@ -35,6 +45,23 @@ def test_profiles_sweep_small_to_large_within_their_bound(name: str) -> None:
     assert work == sorted(work)
     assert max(work) <= grid.max_elements
     assert len(sizes) >= 6
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_every_dtype_a_profile_names_is_measured_where_it_says(name: str) -> None:
+    grid = PROFILES[name]
+    assert set(grid.dtypes) <= set(DTYPES)
+    for at in grid.dtypes_at:
+        assert at.dtype in DTYPES
+        assert set(at.sizes) <= set(grid.sizes()), "a size the grid lacks would silently measure nothing"
+
+
+def test_the_default_profile_measures_float32_where_x_streams_from_memory_and_where_loops_run() -> None:
+    grid = PROFILES["default"]
+    float32 = [(m, n_x) for m, n_x, dtype in grid.cases() if dtype == "float32"]
+    l3_bytes = 32 * 2**20
+    assert any(4 * m * n_x > 4 * l3_bytes for m, n_x in float32)  # X far beyond the last-level cache
+    assert any(m * n_x <= 10**6 for m, n_x in float32)  # small enough for the double loop's budget: a verdict
 
 
 def test_quick_profile_is_what_the_issue_promises() -> None:

@@ -11,8 +11,11 @@ from operator import attrgetter
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from impls import IMPLEMENTATIONS, Gradient, Problem, relative_error
+from impls import IMPLEMENTATIONS, UNAVAILABLE, Gradient, Problem, relative_error, validate
+from impls.core import AGREEMENT_RTOL
 from tests.conftest import awkward_problems, problems, random_problem
 
 ALL_IMPLS = list(IMPLEMENTATIONS.values())
@@ -23,6 +26,12 @@ careful_by_name = pytest.mark.parametrize("impl", CAREFUL, ids=attrgetter("name"
 
 
 AWKWARD = awkward_problems()
+
+
+def test_the_jax_peer_is_registered_or_says_why_not() -> None:
+    if "jax_peer" not in IMPLEMENTATIONS:
+        pytest.skip(f"jax_peer is not in this environment's registry: {UNAVAILABLE['jax_peer']}")
+    assert IMPLEMENTATIONS["jax_peer"].peer and "jax_peer" not in UNAVAILABLE  # so the tests below cover it
 
 
 def test_registry_starts_with_the_notes_three_careful_then_as_written() -> None:
@@ -118,3 +127,88 @@ def test_property_agreement_and_bounds(impl, p: Problem) -> None:
     assert np.all(np.abs(got.dw[:, 0]) <= np.abs(p.X).mean(axis=1) * (1 + 1e-12))
     assert abs(got.db) <= 1.0 + 1e-12
     assert got.cost >= 0.0
+
+
+# --- float32 ---
+
+
+def as_float32(problem: Problem) -> Problem:
+    X, Y, w, b = problem
+    return validate(X.astype(np.float32), Y, w, b)  # Y and w follow X's dtype
+
+
+def float32_problems() -> dict[str, Problem]:
+    """Awkward problems in float32, with |z| up to 80: float32's exp(|z|) overflows near 88.7."""
+    rng = np.random.default_rng(8)
+    big = as_float32(random_problem(n_x=5, m=40, seed=9, z_scale=80.0))
+    return {
+        "random": as_float32(random_problem(n_x=13, m=101)),
+        "one_example": as_float32(random_problem(n_x=6, m=1)),
+        "one_by_one": as_float32(random_problem(n_x=1, m=1)),
+        "all_labels_1": as_float32(
+            validate(rng.standard_normal((4, 20)), np.ones((1, 20)), rng.standard_normal((4, 1)))
+        ),
+        "z_near_80": big,
+        "z_near_80_flipped": validate(big.X, 1.0 - big.Y, big.w, big.b),
+        "z_exactly_pm80": validate(np.array([[1.0, -1.0, 1.0]], np.float32), [[1.0, 0.0, 0.0]], [[80.0]], 0.0),
+        "wide": as_float32(random_problem(n_x=300, m=3)),
+    }
+
+
+FLOAT32 = float32_problems()
+
+
+@by_name
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", FLOAT32)
+def test_float32_agrees_with_float64_on_the_same_values(impl, name: str) -> None:
+    problem = FLOAT32[name]
+    assert problem.X.dtype == problem.Y.dtype == problem.w.dtype == np.float32
+    got = impl.step(*impl.prepare(problem))
+    reference = reference_step(*(np.asarray(a, np.float64) for a in problem[:3]), problem.b)
+    assert type(got.db) is float and type(got.cost) is float and math.isfinite(got.cost)
+    assert got.dw.dtype == (np.float32 if impl.float32 else np.float64), "computes in float32 iff it says so"
+    assert relative_error(got, reference, problem) <= AGREEMENT_RTOL["float32"]
+
+
+@by_name
+@pytest.mark.filterwarnings("error")
+def test_float32_at_z_80_is_right_to_float32_precision(impl) -> None:
+    # z = +80 and -80: sigmoid is 1 - e^-80 and e^-80 (e^-80 = 1.8e-35 is a normal float32), the loss e^-80 or 80.
+    X, w = np.array([[1.0, -1.0]], np.float32), np.array([[80.0]], np.float32)
+    right = impl.step(*impl.prepare(validate(X, [[1.0, 0.0]], w, 0.0)))
+    assert 0.0 <= right.cost <= 1e-30 and abs(right.db) <= 1e-30 and abs(right.dw[0, 0]) <= 1e-30
+    wrong = impl.step(*impl.prepare(validate(X, [[0.0, 1.0]], w, 0.0)))
+    assert wrong.cost == pytest.approx(80.0, rel=1e-6)
+    assert abs(wrong.db) <= 1e-6 and wrong.dw[0, 0] == pytest.approx(1.0, rel=1e-6)
+
+
+@st.composite
+def float32_range_problems(draw: st.DrawFn) -> Problem:
+    """Problems with |z| <= 8 * 3 * 3 + 3 = 75: beyond about 87, e^-|z| is below float32's normal numbers."""
+    n_x = draw(st.integers(1, 8))
+    m = draw(st.integers(1, 40))
+    values = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False, width=32)
+    X = draw(arrays(np.float32, (n_x, m), elements=values))
+    Y = draw(arrays(np.float32, (1, m), elements=st.sampled_from([0.0, 1.0])))
+    w = draw(arrays(np.float32, (n_x, 1), elements=values))
+    return validate(X, Y, w, draw(values))
+
+
+@by_name
+@settings(max_examples=100, deadline=None)
+@given(p32=float32_range_problems())
+def test_property_float32_agreement(impl, p32: Problem) -> None:
+    X, Y, w = (np.asarray(a, np.float64) for a in p32[:3])  # the same values, in float64
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        got = impl.step(*impl.prepare(p32))
+        ref = reference_step(X, Y, w, p32.b)
+    assert relative_error(got, ref, p32) <= AGREEMENT_RTOL["float32"]
+
+
+def test_results_below_float32s_normal_numbers_are_compared_against_them() -> None:
+    p64 = validate([[10.0]], [[1.0]], [[10.0]])  # z = 100: dz = -e^-100 = -3.7e-44, a float32 subnormal
+    exact = reference_step(*p64)
+    off = exact._replace(dw=exact.dw * 1.02)
+    assert relative_error(off, exact, p64) == pytest.approx(0.02)  # float64 holds e^-100 to 16 digits
+    assert relative_error(off, exact, as_float32(p64)) < 1e-6  # float32 holds it to 2: no error to speak of

@@ -1,5 +1,6 @@
 """The manager with a stand-in worker: passes, order, merging, crashes, hangs, resume."""
 
+import dataclasses
 import itertools
 import json
 import sys
@@ -10,9 +11,9 @@ from rich.console import Console
 
 from bench import journal
 from bench.machine import relevant_environment
-from bench.manager import Sweep, SweepSettings
-from bench.plan import WorkerKey, pass_order
-from bench.profiles import PROFILES
+from bench.manager import Sweep, SweepSettings, SweepState
+from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases
+from bench.profiles import PROFILES, DtypeAt
 from tests.fake_worker import CRASH_M, HANG_M
 
 FAKE_WORKER = (sys.executable, str(Path(__file__).with_name("fake_worker.py")))
@@ -123,3 +124,68 @@ def test_a_run_where_nothing_can_be_measured_says_why(tmp_path: Path) -> None:
     assert Sweep(settings_, console, FAKE_WORKER, case_limit_s=5).run() == 1
     log = console.export_text()
     assert "nothing could be measured" in log and "worker exited with code 1" in log
+
+
+def test_a_case_id_names_its_dtype_unless_float64() -> None:
+    assert CaseSpec("step", "numba_fused", 2, 1000, 10).id == "numba_fused-threads=2-m=1000-n_x=10"
+    float32 = CaseSpec("step", "numba_fused", 2, 1000, 10, "float32")
+    assert float32.id == "numba_fused-threads=2-m=1000-n_x=10-dtype=float32"
+    assert float32.test_name == "test_step[numba_fused-threads=2-m=1000-n_x=10-dtype=float32]"
+    assert CaseSpec("train", "jax_peer", 1, 30, 2, "float32").id == "jax_peer-threads=1-dtype=float32"
+
+
+def test_a_dtype_at_some_sizes_is_measured_there_only_after_float64() -> None:
+    grid = dataclasses.replace(GRID, m=(10, 20), dtypes_at=(DtypeAt("float32", ((20, 2), (99, 2))),))
+    cases = worker_cases(WorkerKey("jax_peer", 1), grid)
+    assert [(c.kind, c.m, c.dtype) for c in cases] == [
+        ("step", 10, "float64"),
+        ("step", 20, "float64"),
+        ("step", 20, "float32"),  # (99, 2) is not in the grid: nothing there
+        ("train", 30, "float64"),  # training in the dtypes measured everywhere
+    ]
+    everywhere = dataclasses.replace(grid, dtypes=("float64", "float32"))
+    assert [c.dtype for c in worker_cases(WorkerKey("jax_peer", 1), everywhere)] == ["float64", "float32"] * 3
+
+
+@pytest.fixture(scope="module")
+def two_dtypes_run(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("dtypes")
+    grid = dataclasses.replace(GRID, m=(10, 20), dtypes_at=(DtypeAt("float32", ((20, 2),)),))
+    settings_ = SweepSettings("test", grid, IMPLS, (1, 2), 2, output, False)
+    assert Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=5).run() == 0
+    return output
+
+
+def test_each_dtype_is_a_case_of_its_own_in_every_pass(two_dtypes_run: Path) -> None:
+    run = json.loads((two_dtypes_run / "benchmark.json").read_text())
+    measured = {b["param"]: b["extra_info"] for b in run["benchmarks"]}
+    assert len(measured) == 3 * (2 + 1 + 1)  # 3 workers x (2 float64 sizes, 1 float32, training)
+    float32 = measured["fully_vectorized-threads=2-m=20-n_x=2-dtype=float32"]
+    assert float32["dtype"] == "float32" and [p["pass"] for p in float32["passes"]] == [1, 2, 3]
+    assert measured["fully_vectorized-threads=2-m=20-n_x=2"]["dtype"] == "float64"
+
+
+def test_a_resumed_run_with_two_dtypes_measures_nothing_twice(two_dtypes_run: Path, tmp_path: Path) -> None:
+    grid = dataclasses.replace(GRID, m=(10, 20), dtypes_at=(DtypeAt("float32", ((20, 2),)),))
+    (tmp_path / journal.JOURNAL_NAME).write_text((two_dtypes_run / journal.JOURNAL_NAME).read_text())
+    settings_ = SweepSettings("test", grid, IMPLS, (1, 2), 2, tmp_path, True)
+    assert Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=5).run() == 0
+    assert journal.read(tmp_path) == journal.read(two_dtypes_run)
+
+
+def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> None:
+    state = SweepState.from_journal(journal.read(two_dtypes_run))
+    known = sorted(state.known(WorkerKey("double_loop", 1)))
+    assert [(m, n_x, dtype) for m, n_x, dtype, _ in known] == [
+        (10, 2, "float64"),
+        (20, 2, "float32"),
+        (20, 2, "float64"),
+    ]
+
+
+def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) -> None:
+    run = Sweep(settings(tmp_path), Console(file=sys.stderr), FAKE_WORKER)
+    one, two = (run.worker_environment(threads) for threads in (1, 2))
+    assert one["OMP_NUM_THREADS"] == "1" and two["OMP_NUM_THREADS"] == "2"
+    caches = [Path(environment["JAX_COMPILATION_CACHE_DIR"]) for environment in (one, two)]
+    assert caches[0] != caches[1] and all(cache.parent == tmp_path / ".sizes" for cache in caches)  # removed at the end

@@ -1,10 +1,12 @@
 """Preparing a case without pytest: budget, memory guard, agreement, the size cache."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from bench.plan import CaseSpec
-from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, unsafe_z
+from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, case_info, unsafe_z
 from bench.problems import PreparedSize, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
 
@@ -15,7 +17,7 @@ def preparer(tmp_path, first_pass: bool = True, budget_s: float = 10.0) -> CaseP
 
 def test_a_measurable_case_is_checked_and_read(tmp_path) -> None:
     case = preparer(tmp_path).step_case(CaseSpec("step", "numba_fused", 1, 64, 3))
-    assert case.extra_info["agreement_error"] <= AGREEMENT_RTOL
+    assert case.extra_info["agreement_error"] <= AGREEMENT_RTOL["float64"]
     assert case.extra_info["read_s"] > 0 and case.extra_info["compiled"] is True
     assert case.size.problem.X.shape == (3, 64)
 
@@ -97,5 +99,81 @@ def test_a_call_predicted_slow_is_timed_in_fixed_rounds(tmp_path) -> None:
     prep.predictor.record("double_loop", 20, 2, 0.01)
     assert prep.step_case(CaseSpec("step", "double_loop", 1, 40, 2)).slow is False  # predicted 0.02 s
     assert prep.step_case(CaseSpec("step", "double_loop", 1, 200, 2)).slow is True  # predicted 0.1 s
-    assert prep.check_budget("double_loop", 20, 2, repeat=10) is True  # a training run of 10 steps
-    assert prep.check_budget("numba_loop", 20, 2) is False  # nothing to predict from: calibrated as usual
+    assert prep.check_budget(CaseSpec("train", "double_loop", 1, 20, 2), repeat=10) is True  # 10 steps
+    assert prep.check_budget(CaseSpec("step", "numba_loop", 1, 20, 2)) is False  # nothing to predict from
+
+
+def off_by(relative: float) -> Implementation:
+    """fully_vectorized with its cost off by `relative` (compared directly: that is its relative error)."""
+
+    def step(X, Y, w, b):  # type: ignore[no-untyped-def]
+        dw, db, cost = IMPLEMENTATIONS["fully_vectorized"].step(X, Y, w, b)
+        return Gradient(dw, db, cost * (1 + relative))
+
+    return Implementation(f"off_by_{relative:g}", "off", "wrong on purpose", 2, step)
+
+
+def test_a_float32_case_is_float32_data_checked_against_the_float64_result(tmp_path, monkeypatch) -> None:
+    slightly_off = off_by(1e-6)  # within float32's tolerance, far outside float64's
+    monkeypatch.setitem(IMPLEMENTATIONS, slightly_off.name, slightly_off)
+    case = preparer(tmp_path).step_case(CaseSpec("step", slightly_off.name, 1, 64, 3, "float32"))
+    X = case.arguments[0]
+    assert X.dtype == np.float32 and case.size.reference.dw.dtype == np.float64
+    assert case.extra_info["agreement_error"] == pytest.approx(1e-6, rel=0.1)
+    assert case.extra_info["result_dtype"] == "float32"
+    np.testing.assert_array_equal(X, prepare_size(64, 3).problem.X.astype(np.float32))
+    with pytest.raises(NotMeasured, match=r"relative error 1e-06 > 1e-09$"):
+        preparer(tmp_path).step_case(CaseSpec("step", slightly_off.name, 1, 64, 3))
+
+
+def test_a_float32_case_beyond_its_tolerance_disagrees(tmp_path, monkeypatch) -> None:
+    broken = off_by(1e-3)
+    monkeypatch.setitem(IMPLEMENTATIONS, broken.name, broken)
+    with pytest.raises(NotMeasured) as raised:
+        preparer(tmp_path).step_case(CaseSpec("step", broken.name, 1, 64, 3, "float32"))
+    assert raised.value.status == "disagrees"
+    assert raised.value.reason == (
+        "disagrees with fully_vectorized: relative error 0.001 > 0.0001 (float32, against the float64 result)"
+    )
+
+
+def test_float32_records_half_the_bytes_of_x() -> None:
+    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10, "float32"), 5)["bytes_x"] == 4 * 1000 * 10
+    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10), 5)["bytes_x"] == 8 * 1000 * 10
+
+
+def counting(compiled: bool) -> tuple[Implementation, list[int]]:
+    calls: list[int] = []
+
+    def step(X, Y, w, b):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return IMPLEMENTATIONS["fully_vectorized"].step(X, Y, w, b)
+
+    return Implementation(f"counting_{compiled}", "c", "counts its calls", 2, step, compiled=compiled), calls
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_compiled_step_is_called_once_untimed_in_every_pass(tmp_path, monkeypatch, compiled: bool) -> None:
+    impl, calls = counting(compiled)
+    monkeypatch.setitem(IMPLEMENTATIONS, impl.name, impl)
+    preparer(tmp_path, first_pass=False).step_case(CaseSpec("step", impl.name, 1, 30, 2, "float32"))
+    assert len(calls) == (1 if compiled else 0)  # numba compiles per dtype, XLA per shape: not in the timing
+
+
+def test_preparation_gives_the_step_its_arguments(tmp_path, monkeypatch) -> None:
+    impl, _ = counting(False)
+    moved = dataclasses.replace(impl, prepare=lambda problem: (*problem[:3], problem.b + 1.0))
+    monkeypatch.setitem(IMPLEMENTATIONS, moved.name, moved)
+    case = preparer(tmp_path, first_pass=False).step_case(CaseSpec("step", moved.name, 1, 30, 2))
+    assert case.arguments[3] == case.size.problem.b + 1.0
+
+
+def test_a_float32_size_is_cached_beside_its_float64_source(tmp_path) -> None:
+    built = cached_size(30, 4, tmp_path, "float32")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m=30-n_x=4", "m=30-n_x=4-dtype=float32"]
+    loaded = cached_size(30, 4, tmp_path, "float32")
+    wide = cached_size(30, 4, tmp_path)
+    for got in (built, loaded):
+        assert got.dtype == "float32" and got.problem.w.dtype == got.problem.Y.dtype == np.float32
+        np.testing.assert_array_equal(got.problem.X, wide.problem.X.astype(np.float32))
+        np.testing.assert_array_equal(got.reference.dw, wide.reference.dw)  # the float64 reference

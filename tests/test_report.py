@@ -118,10 +118,10 @@ def test_verdicts_are_given_per_setting(full) -> None:
 
 def test_report_names_the_case_slower_with_all_cores(full) -> None:
     _, text = full
-    section = text.split("## Slower with all cores than with one")[1].split("## Charts")[0]
+    section = text.split("## Slower with all cores than with one")[1].split("## float32 against float64")[0]
     named = [line for line in section.splitlines() if line.startswith(("| numba fused", "| fully"))]
     assert len(named) == 1
-    assert [cell.strip() for cell in named[0].split("|")[1:5]] == ["numba fused (step)", "1000", "10", "2"]
+    assert [cell.strip() for cell in named[0].split("|")[1:6]] == ["numba fused (step)", "float64", "1000", "10", "2"]
     assert "**1** are slower with all cores beyond their interval" in section
     assert "not noise" in section and "8 ms" in section
 
@@ -287,3 +287,71 @@ def test_the_why_section_says_where_the_models_put_a_known_boundary(tmp_path) ->
     assert "n_x = 10: does not hold for m < 1e4 (" in why
     assert "n_x = 100: does not hold for m < 1e3 (" in why and "holds for m >= 1.1e3 (" in why
     assert "within 1.5x" in why and "| 100% of 11 " in rows["fully_vectorized"]
+
+
+def dtypes_and_jax() -> list:
+    """The notes' three and JAX at two sizes, in float64 and float32; float32 numpy at half the time at m = 1e6."""
+    cases = claim_grid(12.0, 280.0, [(100, 10), (1_000_000, 100)])
+    for m, n_x in [(100, 10), (1_000_000, 100)]:
+        base = 1e-7 * m * n_x
+        loop = measured_case("double_loop", m, n_x, base, spread=0.0, dtype="float32")
+        loop["extra_info"]["result_dtype"] = "float64"  # Python floats
+        cases += [
+            loop,
+            measured_case("features_vectorized", m, n_x, base / 12.0, spread=0.0, dtype="float32"),
+            measured_case(
+                "fully_vectorized", m, n_x, base / (280.0 * (2 if m > 100 else 1)), spread=0.0, dtype="float32"
+            ),
+        ]
+        cases += [
+            measured_case("jax_peer", m, n_x, base / 280.0 * (3 if m == 100 else 0.8), spread=0.0, dtype=d)
+            for d in ("float64", "float32")
+        ]
+    return cases
+
+
+@pytest.fixture(scope="module")
+def with_dtypes(tmp_path_factory) -> tuple:
+    directory = write_run(tmp_path_factory.mktemp("dtypes"), dtypes_and_jax())
+    return directory, build_report(directory).read_text()
+
+
+def test_the_dtype_is_a_column_of_both_csv_files(with_dtypes) -> None:
+    directory, _ = with_dtypes
+    results = pd.read_csv(directory / "results.csv")
+    float32 = results[(results.dtype == "float32") & (results.impl == "fully_vectorized") & (results.m == 1_000_000)]
+    assert float32.bytes_x.tolist() == [4 * 1_000_000 * 100]
+    assert set(results.result_dtype[(results.dtype == "float32") & (results.impl == "double_loop")]) == {"float64"}
+    speedups = pd.read_csv(directory / "speedups.csv")
+    fully = speedups[
+        (speedups.impl == "fully_vectorized") & (speedups.m == 1_000_000) & (speedups.setting == "1 thread")
+    ]
+    assert dict(zip(fully.dtype, fully.speedup.round(6))) == {"float64": 280.0, "float32": 560.0}
+
+
+def test_the_report_has_a_verdict_per_dtype_and_a_float32_section(with_dtypes) -> None:
+    directory, text = with_dtypes
+    verdicts = [line.split(" | ")[1:3] for line in text.splitlines() if line.startswith("| both loops removed")]
+    assert [[cell.strip() for cell in v] for v in verdicts] == [
+        ["vectorization alone (1 thread)", "float64"],
+        ["vectorization alone (1 thread)", "float32"],
+        ["as installed (all cores)", "float64"],
+        ["as installed (all cores)", "float32"],
+    ]
+    section = text.split("## float32 against float64")[1].split("## JAX against")[0]
+    assert "these returned float64: they compute in float64 whatever they are given: `double_loop`." in section
+    cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in section.splitlines() if line.startswith("|")]
+    large = [row for row in cells if row[:2] == ["100", "1000000"]][0]  # 1 thread, first
+    # columns: double_loop, features_vectorized, fully_vectorized, jax_peer (registry order)
+    assert large[2:] == ["1x [1, 1]", "1x [1, 1]", "0.5x [0.5, 0.5]", "1x [1, 1]"]
+    assert (directory / "float32_vs_float64.png").exists() and "](float32_vs_float64.png)" in text
+
+
+def test_the_report_says_what_jax_gains_or_loses_per_size_range(with_dtypes) -> None:
+    _, text = with_dtypes
+    section = text.split("## JAX against numpy and the fused kernel")[1].split("## Charts")[0]
+    assert "### `jax_peer` against `fully_vectorized`" in section and "against `numba_fused`" not in section
+    assert (
+        "As installed (float64), the step of jax peer takes 3x with X under 1 MB and 0.8x with X of 100 MB or more "
+        "the time of fully vectorized's (medians)."
+    ) in section

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from bench import journal
+from bench.cli import parse_dtypes
 from bench.profiles import PROFILES
 from bench.threads import all_cores
+from impls import IMPLEMENTATIONS, UNAVAILABLE
 
 REPO = Path(__file__).parents[1]
 TINY = ["--m", "40,80", "--n-x", "2,3", "--max-time", "0.002", "--passes", "2", "--threads", "1,all", "--budget", "600"]
@@ -106,6 +108,7 @@ def test_over_budget_cases_are_extrapolated_not_measured(tmp_path: Path) -> None
         (["--threads", "0"], "a thread count must be at least 1; got 0"),
         (["--threads", "abc"], "thread counts are positive integers or 'all'"),
         (["--passes", "0"], "must be at least 1"),
+        (["--dtype", "float64,float16"], "unknown dtype 'float16'; supported: float64, float32"),
     ],
 )
 def test_bad_arguments_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
@@ -129,3 +132,26 @@ def test_pytest_benchmark_compare_reads_the_merged_json(tiny_run: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "test_step[numba_fused-threads=1-m=80-n_x=3]" in done.stdout.replace("\n", "")
+
+
+def test_dtypes_parse_in_the_order_given_without_repeats() -> None:
+    assert parse_dtypes(" Float32 ,float64,float32") == ("float32", "float64")
+
+
+@pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
+def test_jax_in_both_dtypes_end_to_end(tmp_path: Path) -> None:
+    args = ["--m", "40,80", "--n-x", "3", "--max-time", "0.002", "--passes", "1", "--threads", "1,all"]
+    args += ["--impl", "double_loop", "--impl", "jax_peer", "--dtype", "float64,float32"]
+    done = bench("run", *args, "--output", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    steps = pd.read_csv(tmp_path / "results.csv").query("kind == 'step'")
+    assert set(steps.status) == {"measured"} and set(steps.dtype) == {"float64", "float32"}
+    jax = steps[steps.impl == "jax_peer"].set_index(["dtype", "threads", "m"])
+    assert len(jax) == 2 * len({1, all_cores()}) * 2
+    assert (jax.loc["float32"].result_dtype == "float32").all() and (jax.loc["float32"].agreement_error <= 1e-4).all()
+    assert (jax.loc["float64"].agreement_error <= 1e-9).all()
+    speedups = pd.read_csv(tmp_path / "speedups.csv")
+    assert set(speedups.dtype[speedups.impl == "jax_peer"]) == {"float64", "float32"}
+    cases = {b["param"]: b for b in json.loads((tmp_path / "benchmark.json").read_text())["benchmarks"]}
+    one_thread = cases["jax_peer-threads=1-m=80-n_x=3-dtype=float32"]["extra_info"]
+    assert one_thread["pools"]["xla"] == 1 and one_thread["bytes_x"] == 4 * 80 * 3

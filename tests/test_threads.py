@@ -1,13 +1,16 @@
 """Thread counts: parsing, the worker's environment, and a real worker reading its pools back."""
 
 import json
+import os
+import threading
 
 import pytest
 
 from bench.manager import WORKER_COMMAND, run_worker
 from bench.plan import CaseSpec
-from bench.threads import THREAD_VARIABLES, all_cores, mismatches, parse_threads, thread_environment
+from bench.threads import THREAD_VARIABLES, all_cores, cores_for, mismatches, parse_threads, thread_environment
 from bench.worker import WorkerSpec
+from impls import IMPLEMENTATIONS, UNAVAILABLE
 
 
 def test_threads_parse_all_and_numbers_sorted_without_repeats() -> None:
@@ -46,6 +49,28 @@ def test_mismatches_name_each_pool_that_differs() -> None:
     }
     assert mismatches(readback, 1) == ["openblas (libopenblas) has 2 threads", "numba has 2 threads"]
     assert mismatches(readback | {"numba_threads": 1}, 1) == ["openblas (libopenblas) has 2 threads"]
+    no_blas = {"threadpools": [], "numba_threads": 1}
+    assert mismatches(no_blas | {"xla_threads": 2}, 1) == ["XLA (JAX) has 2 threads"]
+    assert mismatches(no_blas | {"xla_threads": None}, 1) == []  # JAX not loaded
+
+
+@pytest.mark.skipif(all_cores() < 2, reason="needs 2 cores to restrict to fewer")
+def test_pools_started_with_fewer_threads_than_cores_keep_that_many_cores() -> None:
+    cores = os.sched_getaffinity(0)
+    started, done = threading.Event(), threading.Event()
+    pool = threading.Thread(target=lambda: (started.set(), done.wait()))
+    with cores_for(1):
+        assert len(os.sched_getaffinity(0)) == 1
+        pool.start()  # as XLA starts its pool: it inherits the affinity
+        started.wait()
+    try:
+        assert os.sched_getaffinity(0) == cores  # the main thread has every core back
+        assert pool.native_id is not None and len(os.sched_getaffinity(pool.native_id)) == 1
+    finally:
+        done.set()
+        pool.join()
+    with cores_for(all_cores()):
+        assert os.sched_getaffinity(0) == cores  # all cores: nothing to restrict
 
 
 @pytest.mark.parametrize("threads", sorted({1, all_cores()}))
@@ -90,3 +115,17 @@ def test_a_worker_refuses_to_measure_with_the_wrong_threads(tmp_path) -> None:
     ended = run_worker(WORKER_COMMAND, spec, thread_environment(2), 120, events.append)  # pools of 2, asked for 1
     assert ended.returncode == 3 and "asked for 1 threads" in ended.stderr
     assert not [e for e in events if e["event"] == "case"]
+
+
+@pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
+@pytest.mark.parametrize("threads", sorted({1, all_cores()}))
+def test_a_jax_worker_reads_back_xla_with_the_threads_it_asked_for(tmp_path, threads: int) -> None:
+    case = CaseSpec("step", "jax_peer", threads, 20, 3, "float32")
+    spec = WorkerSpec("jax_peer", threads, 1, [case], True, 30.0, 10, 2, 0.001, 2, str(tmp_path), [], False)
+    events: list[dict] = []
+    ended = run_worker(WORKER_COMMAND, spec, thread_environment(threads), 120, events.append)
+    assert ended.returncode == 0, ended.stderr
+    worker = next(e for e in events if e["event"] == "worker")
+    assert worker["readback"]["xla_threads"] == threads and worker["mismatches"] == []
+    record = next(e for e in events if e["event"] == "case")["benchmark"]
+    assert record["extra_info"]["pools"]["xla"] == threads and record["extra_info"]["status"] == "measured"
