@@ -158,7 +158,7 @@ def float32_problems() -> dict[str, Problem]:
 FLOAT32 = float32_problems()
 
 
-@by_name
+@careful_by_name  # the notes' naive math breaks sooner in float32 (a rounds to 1 near z = 17): not held to it
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("name", FLOAT32)
 def test_float32_agrees_with_float64_on_the_same_values(impl, name: str) -> None:
@@ -171,7 +171,7 @@ def test_float32_agrees_with_float64_on_the_same_values(impl, name: str) -> None
     assert relative_error(got, reference, problem) <= AGREEMENT_RTOL["float32"]
 
 
-@by_name
+@careful_by_name  # the notes' naive math breaks sooner in float32 (a rounds to 1 near z = 17): not held to it
 @pytest.mark.filterwarnings("error")
 def test_float32_at_z_80_is_right_to_float32_precision(impl) -> None:
     # z = +80 and -80: sigmoid is 1 - e^-80 and e^-80 (e^-80 = 1.8e-35 is a normal float32), the loss e^-80 or 80.
@@ -195,7 +195,7 @@ def float32_range_problems(draw: st.DrawFn) -> Problem:
     return validate(X, Y, w, draw(values))
 
 
-@by_name
+@careful_by_name  # the notes' naive math breaks sooner in float32 (a rounds to 1 near z = 17): not held to it
 @settings(max_examples=100, deadline=None)
 @given(p32=float32_range_problems())
 def test_property_float32_agreement(impl, p32: Problem) -> None:

@@ -218,7 +218,8 @@ def test_the_headline_gives_each_baselines_answer_and_the_loop_form(two_baseline
 def test_verdicts_stand_side_by_side(two_baselines) -> None:
     _, text = two_baselines
     header = next(line for line in text.splitlines() if line.startswith("| claim "))
-    assert [cell.strip() for cell in header.split("|")[3:5]] == [
+    assert [cell.strip() for cell in header.split("|")[3:6]] == [
+        "dtype",
         "against the careful loop (`double_loop`)",
         "against the notes' loop as written (`notes_double_loop`)",
     ]
