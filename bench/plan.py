@@ -1,9 +1,9 @@
 """What a sweep measures, and in which order: cases, workers, passes.
 
 A case is one implementation at one thread count, one dtype and one size
-(or its training run). A worker is one process for one implementation and one thread
-count: it measures that worker's cases of one pass, sizes in increasing
-order. Every case is measured in several passes; each pass starts one
+(or its training run). A worker is one process for one implementation and
+one thread count: it measures that worker's cases of one pass, sizes in
+increasing order. Every case is measured in several passes; each pass starts one
 R-th further along the list of workers (R passes), so that every worker
 takes the early, middle and late places of a pass in turn and a slow drift of
 the machine lands on every implementation alike. Rotating, not reversing:

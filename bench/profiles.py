@@ -82,9 +82,9 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
-        # float32 where X streams from memory (m = 1e6: 800 MB in float64), for every implementation but
-        # the Python loops (extrapolated there), and at m = 1e4 (X in cache), where the loops are measured
-        # too: the float32 claims verdict. About 35 s more on 2 cores.
+        # float32 where X streams from memory (m = 1e6: 400 MB in float32), for every implementation (the
+        # Python loops are extrapolated there), and at m = 1e4 (X in cache), where the loops are measured
+        # too: the float32 claims verdict. About 30 to 55 s more on 2 cores (jax_peer: 80 to 150 s more).
         dtypes_at=(DtypeAt("float32", ((10_000, 100), (1_000_000, 100))),),
     ),
     # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB.
