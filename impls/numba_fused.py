@@ -11,90 +11,138 @@ columns, row j of a block is a contiguous run of X: both passes stream, four
 rows at a time so that z (or dz) is swept once per four rows of X.
 Threads take consecutive runs of blocks (`prange`) and keep partial sums,
 added at the end. `fastmath={'reassoc', 'contract'}` lets numba vectorize
-the sums (results move by ~1e-15) while keeping inf/NaN semantics.
+the sums (results move by ~1e-15) while keeping inf/NaN semantics; the
+per-example math (`dz_and_loss_vectorizable`: exp and log1p as polynomials,
+not libm calls) vectorizes too.
+
+float32 X is computed in float32 where that doubles the SIMD width and
+costs no accuracy that shows: the products, the per-example math (float32
+exp and log1p, 1 ulp) and each block's row sums in pass 2. The sums that
+grow long are float64, which costs no memory traffic because they live in
+cache or registers: z over n_x features (up to ~1000 terms), and dw, db and
+the cost over all m examples (up to ~1e6 terms, where float32 would lose
+~3 digits). X itself is read once, in its own type: half the bytes.
 """
 
 import numba
 import numpy as np
 
 from impls.core import Gradient, Implementation, register
-from impls.numba_support import compile_with_tiny_problem, dz_and_loss_compiled
+from impls.numba_support import compile_with_tiny_problem, dz_and_loss_vectorizable
+from impls.simd_math import float_format
 
 BLOCK_BYTES = 256 * 1024  # a block of X stays in L2 (512 KiB per core here) between the passes
-MIN_BLOCK = 512  # examples: each row of a block is at least a 4 KiB page, so prefetchers keep up
+MIN_BLOCK = 512  # examples: each row of a block is at least a 2-4 KiB run, so prefetchers keep up
 ROWS = 4  # rows of X per sweep over z: z is loaded and stored once per four rows, not per row
 
 
-@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True)
-def _fused(X, y, weights, b, block, n_threads):  # type: ignore[no-untyped-def]
+# The parts of a step, in order. The step runs them all; bench/kernel_split.py times
+# the same kernel stopped after each, to see where the time goes.
+PASS_1, MATH, PASS_2 = 1, 2, 3
+_FLAGS = {"fastmath": {"reassoc", "contract"}, "error_model": "numpy", "cache": True}
+
+
+@numba.njit(**_FLAGS)
+def _pass_1(X, start, weights, b, z):  # type: ignore[no-untyped-def]
+    """z = w.T X[:, start:start + z.size] + b, from memory, four rows of X per sweep over z."""
+    n_x = X.shape[0]
+    stop = start + z.size
+    z[:] = b
+    for j in range(0, n_x - n_x % ROWS, ROWS):
+        r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
+        w0, w1, w2, w3 = weights[j], weights[j + 1], weights[j + 2], weights[j + 3]
+        for k in range(z.size):
+            z[k] += w0 * r0[k] + w1 * r1[k] + w2 * r2[k] + w3 * r3[k]
+    for j in range(n_x - n_x % ROWS, n_x):
+        row, w_j = X[j, start:stop], weights[j]
+        for k in range(z.size):
+            z[k] += w_j * row[k]
+
+
+@numba.njit(**_FLAGS)
+def _per_example(z, y, dz):  # type: ignore[no-untyped-def]
+    """dz from z (in dz's type, vectorized), and this block's sums of dz and of the loss, in float64."""
+    db = 0.0
+    cost = 0.0
+    for k in range(z.size):
+        dz[k] = z[k]  # rounded to dz's type
+        dz_k, loss = dz_and_loss_vectorizable(dz[k], y[k])
+        dz[k] = dz_k
+        db += dz_k
+        cost += loss
+    return db, cost
+
+
+@numba.njit(**_FLAGS)
+def _pass_2(X, start, dz, dw):  # type: ignore[no-untyped-def]
+    """dw += X[:, start:start + dz.size] dz, from cache, four rows per sweep over dz.
+
+    Each row's sum over the block is in X's type (a few hundred terms per
+    SIMD lane), then added to the float64 dw.
+    """
+    n_x = X.shape[0]
+    stop = start + dz.size
+    zero = float_format(X).zero
+    for j in range(0, n_x - n_x % ROWS, ROWS):
+        r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
+        a0 = a1 = a2 = a3 = zero
+        for k in range(dz.size):
+            dz_k = dz[k]
+            a0 += r0[k] * dz_k
+            a1 += r1[k] * dz_k
+            a2 += r2[k] * dz_k
+            a3 += r3[k] * dz_k
+        dw[j] += a0
+        dw[j + 1] += a1
+        dw[j + 2] += a2
+        dw[j + 3] += a3
+    for j in range(n_x - n_x % ROWS, n_x):
+        row = X[j, start:stop]
+        acc = zero
+        for k in range(dz.size):
+            acc += row[k] * dz[k]
+        dw[j] += acc
+
+
+@numba.njit(parallel=True, **_FLAGS)
+def _fused(X, y, weights, b, block, n_threads, parts=PASS_2):  # type: ignore[no-untyped-def]
+    """Sums of dw, db and the cost over all examples, divided by m; `parts` < PASS_2 only for kernel_split."""
     n_x, m = X.shape
     n_blocks = (m + block - 1) // block
     n_runs = min(n_threads, n_blocks)
-    n_x4 = n_x - n_x % ROWS
     partial_dw = np.zeros((n_runs, n_x))
     partial_db = np.zeros(n_runs)
     partial_cost = np.zeros(n_runs)
     for run in numba.prange(n_runs):
-        z = np.empty(block)
-        dw = partial_dw[run]
-        db = 0.0
-        cost = 0.0
+        z_buffer = np.empty(block)  # float64: a dot product over up to ~1000 features
+        dz_buffer = np.empty(block, X.dtype)  # X's type: pass 2 multiplies rows of X by it
         for blk in range(run * n_blocks // n_runs, (run + 1) * n_blocks // n_runs):
             start = blk * block
             stop = min(start + block, m)
-            zb = z[: stop - start]
-            yb = y[start:stop]
-            zb[:] = b
-            # Pass 1, from memory: z = w.T X[:, block] + b, four rows per sweep over z.
-            for j in range(0, n_x4, ROWS):
-                r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-                w0, w1, w2, w3 = weights[j], weights[j + 1], weights[j + 2], weights[j + 3]
-                for k in range(zb.size):
-                    zb[k] += w0 * r0[k] + w1 * r1[k] + w2 * r2[k] + w3 * r3[k]
-            for j in range(n_x4, n_x):
-                row, w_j = X[j, start:stop], weights[j]
-                for k in range(zb.size):
-                    zb[k] += w_j * row[k]
-            for k in range(zb.size):  # z becomes dz in place
-                dz, loss = dz_and_loss_compiled(zb[k], yb[k])
-                cost += loss
-                zb[k] = dz
-                db += dz
-            # Pass 2, from cache: dw += X[:, block] dz, four rows per sweep over dz.
-            for j in range(0, n_x4, ROWS):
-                r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-                a0 = a1 = a2 = a3 = 0.0
-                for k in range(zb.size):
-                    dz = zb[k]
-                    a0 += r0[k] * dz
-                    a1 += r1[k] * dz
-                    a2 += r2[k] * dz
-                    a3 += r3[k] * dz
-                dw[j] += a0
-                dw[j + 1] += a1
-                dw[j + 2] += a2
-                dw[j + 3] += a3
-            for j in range(n_x4, n_x):
-                row = X[j, start:stop]
-                acc = 0.0
-                for k in range(zb.size):
-                    acc += row[k] * zb[k]
-                dw[j] += acc
-        partial_db[run] = db
-        partial_cost[run] = cost
+            z, dz = z_buffer[: stop - start], dz_buffer[: stop - start]
+            _pass_1(X, start, weights, b, z)
+            if parts == PASS_1:
+                partial_db[run] += z.sum()  # keeps pass 1 from being optimized away
+                continue
+            db, cost = _per_example(z, y[start:stop], dz)
+            partial_db[run] += db
+            partial_cost[run] += cost
+            if parts == PASS_2:
+                _pass_2(X, start, dz, partial_dw[run])
     return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
 
 
-def block_size(n_x: int) -> int:
-    """Examples per block: as many as fit BLOCK_BYTES, at least MIN_BLOCK."""
-    return max(MIN_BLOCK, BLOCK_BYTES // (8 * n_x))
+def block_size(n_x: int, itemsize: int = 8) -> int:
+    """Examples per block: as many as fit BLOCK_BYTES of X, at least MIN_BLOCK."""
+    return max(MIN_BLOCK, BLOCK_BYTES // (itemsize * n_x))
 
 
 def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
-    """One gradient step reading X once, in cache-sized blocks, on all threads."""
+    """One gradient step reading X once, in cache-sized blocks, on all threads, in X's dtype (float64 or float32)."""
     n_x = X.shape[0]
-    dw, db, cost = _fused(X, Y[0], w[:, 0], b, block_size(n_x), numba.get_num_threads())
-    return Gradient(dw.reshape(n_x, 1), db, cost)
+    weights = w[:, 0].astype(X.dtype, copy=False)  # n_x values: float32 X gets float32 products
+    dw, db, cost = _fused(X, Y[0], weights, b, block_size(n_x, X.itemsize), numba.get_num_threads())
+    return Gradient(dw.astype(X.dtype, copy=False).reshape(n_x, 1), db, cost)
 
 
 IMPL = register(
