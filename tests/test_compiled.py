@@ -106,8 +106,7 @@ def test_vectorizable_math_is_the_core_math(z: float, y: float) -> None:
 def test_fused_per_example_math_is_vectorized(dtype, llvm_type) -> None:
     # The kernel's own per-example loop, compiled afresh (cached code cannot be inspected):
     # SIMD divisions, and no call left to a scalar exp or log.
-    flags = {key: value for key, value in numba_fused._FLAGS.items() if key != "cache"}
-    per_example = numba.njit(**flags)(numba_fused._per_example.py_func)
+    per_example = numba.njit(fastmath=numba_fused.FASTMATH, error_model="numpy")(numba_fused._per_example.py_func)
     z = np.linspace(-5, 5, 64)
     per_example(z, np.zeros(64, dtype), np.empty(64, dtype))
     llvm_ir = per_example.inspect_llvm(per_example.signatures[0])
