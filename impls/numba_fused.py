@@ -1,27 +1,31 @@
 """A fused single-pass kernel: X is read from memory once per step.
 
 numpy's step reads X twice (Z = w.T X, then X dZ.T). Here the examples are
-cut into blocks small enough to stay in L2 cache; for each block
+cut into blocks that stay in cache between two passes over them:
 
-    z_k = w.T x_k + b,  a_k = sigmoid(z_k),  dz_k = a_k - y_k  (k in block)
-    dw += X[:, block] dz[block],  db += sum(dz[block])
+    pass 1, from memory:    z_k = w.T x_k + b                         (k in block)
+    per-example math:       dz_k = sigmoid(z_k) - y_k, loss_k; db += sum dz, cost += sum loss
+    pass 2, from cache:     dw += X[:, block] dz[block]
 
-so the second pass over the block hits cache, not memory. With examples as
-columns, row j of a block is a contiguous run of X: both passes stream, four
-rows at a time so that z (or dz) is swept once per four rows of X.
-Threads take consecutive runs of blocks (`prange`) and keep partial sums,
-added at the end. `fastmath={'reassoc', 'contract'}` lets numba vectorize
-the sums (results move by ~1e-15) while keeping inf/NaN semantics; the
-per-example math (`dz_and_loss_vectorizable`: exp and log1p as polynomials,
-not libm calls) vectorizes too.
+A block is all n_x rows of X for a run of examples; with examples as
+columns, each row of a block is a contiguous run of X, so both passes
+stream, four rows at a time so that z (or dz) is swept once per four rows.
+Two sizes set the block (`block_size`): about BLOCK_BYTES of X, and rows of
+at least RUN_BYTES, because the hardware prefetchers start over at every
+run. Threads take consecutive runs of blocks (`prange`) and keep partial
+sums, added at the end. `fastmath={'reassoc', 'contract'}` lets numba
+vectorize the sums (results move by ~1e-15) while keeping inf/NaN
+semantics; the per-example math vectorizes too, because its exp and log1p
+are polynomials (`impls.simd_math`), not calls to libm.
+`python -m bench.kernel_split` times the kernel stopped after each part.
 
-float32 X is computed in float32 where that doubles the SIMD width and
-costs no accuracy that shows: the products, the per-example math (float32
-exp and log1p, 1 ulp) and each block's row sums in pass 2. The sums that
-grow long are float64, which costs no memory traffic because they live in
-cache or registers: z over n_x features (up to ~1000 terms), and dw, db and
-the cost over all m examples (up to ~1e6 terms, where float32 would lose
-~3 digits). X itself is read once, in its own type: half the bytes.
+float32 X is read, and multiplied, in float32: half the bytes of float64,
+twice the SIMD lanes. The per-example math is float32 too (exp and log1p
+within 1 ulp), and so is each row's sum over one block in pass 2 (a few
+hundred terms per SIMD lane). The long sums are float64, which costs no
+memory traffic because they live in cache or registers: z, a dot product
+over up to ~1000 features, and dw, db and the cost, sums over up to ~1e6
+examples where float32 would lose about three digits.
 """
 
 import numba
@@ -32,7 +36,7 @@ from impls.numba_support import compile_with_tiny_problem, dz_and_loss_vectoriza
 from impls.simd_math import float_format
 
 # A block is all n_x rows of X for a run of examples. Two sizes decide it, measured here:
-BLOCK_BYTES = 1024 * 1024  # the block stays in cache between the passes (L2 512 KiB per core, L3 32 MiB)
+BLOCK_BYTES = 512 * 1024  # stays in cache between the passes (L2 is 512 KiB per core here, L3 32 MiB)
 RUN_BYTES = 8 * 1024  # each row of a block is a contiguous run of at least this: with 4 KiB runs the
 # hardware prefetchers lose their lead at every run, and pass 1 took 1.25x a streaming read instead of 1.1x
 ROWS = 4  # rows of X per sweep over z: z is loaded and stored once per four rows, not per row
