@@ -21,11 +21,12 @@ are polynomials (`impls.simd_math`), not calls to libm.
 
 float32 X is read, and multiplied, in float32: half the bytes of float64,
 twice the SIMD lanes. The per-example math is float32 too (exp and log1p
-within 1 ulp), and so is each row's sum over one block in pass 2 (a few
-hundred terms per SIMD lane). The long sums are float64, which costs no
-memory traffic because they live in cache or registers: z, a dot product
-over up to ~1000 features, and dw, db and the cost, sums over up to ~1e6
-examples where float32 would lose about three digits.
+within 1 ulp), and so is each row's sum over one block in pass 2 (at most
+a few hundred terms per SIMD lane). The sums that grow with the problem are
+float64: z, a dot product over up to ~1000 features, and dw, db and the
+cost, sums over all blocks and examples. That is free, since they live in
+registers or cache, and keeps float32's error from growing with m and n_x:
+about 5e-8 relative on random data, 2e-6 at worst (constant rows).
 """
 
 import numba

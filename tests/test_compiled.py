@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impls import IMPLEMENTATIONS, Problem, numba_fused, numba_loop, relative_error
+from impls import IMPLEMENTATIONS, Problem, numba_fused, numba_loop, relative_error, validate
 from impls.core import dz_and_loss_scalar
 from impls.numba_support import dz_and_loss_vectorizable
 from tests.conftest import random_problem
@@ -52,8 +52,13 @@ def test_fused_kernel_agrees_on_awkward_shapes(name: str) -> None:
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize(
     "problem",
-    [*AWKWARD.values(), random_problem(n_x=3, m=200_000, seed=14), random_problem(n_x=1000, m=3000, seed=15)],
-    ids=[*AWKWARD, "long_mean", "long_dot"],
+    [
+        *AWKWARD.values(),
+        random_problem(n_x=3, m=200_000, seed=14),
+        random_problem(n_x=1000, m=3000, seed=15),
+        validate(np.full((2, 200_000), 0.1), np.zeros((1, 200_000)), [[1.0], [0.5]], 0.0),  # no cancellation
+    ],
+    ids=[*AWKWARD, "long_mean", "long_dot", "constant_rows"],
 )
 def test_fused_kernel_in_float32_agrees_with_float64(problem: Problem) -> None:
     # The same numbers in float32 and in float64: what is left is float32 arithmetic.
@@ -61,7 +66,8 @@ def test_fused_kernel_in_float32_agrees_with_float64(problem: Problem) -> None:
     got = numba_fused.step(*single)
     assert got.dw.dtype == np.float32 and np.isfinite(got.dw).all()
     exact = as_float64(single)
-    assert relative_error(got, reference_step(*exact), exact) <= 1e-4
+    # The suite asks ~1e-4 of float32; measured: 5e-8 on random data, 2e-6 on constant rows (block sums).
+    assert relative_error(got, reference_step(*exact), exact) <= 1e-5
     assert any(signature[0].dtype == numba.float32 for signature in numba_fused._fused.signatures)
 
 
