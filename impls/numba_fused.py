@@ -83,15 +83,24 @@ def _per_example(z, y, dz):  # type: ignore[no-untyped-def]
 
 @_part
 def _pass_2(X, start, dz, dw):  # type: ignore[no-untyped-def]
-    """dw += X[:, start:start + dz.size] dz, from cache, four rows per sweep over dz.
+    """dw += X[:, start:start + dz.size] dz, from cache, four rows per sweep over dz, last rows first.
 
-    Each row's sum over the block is in X's type (a few hundred terms per
-    SIMD lane), then added to the float64 dw.
+    Last rows first: pass 1 has just read them, so they are still in L2,
+    while the first ones may have moved out to L3. In pass 1's order, each
+    row brought back would evict the next one needed (a cyclic scan of more
+    than the cache misses every time). Each row's sum over the block is in
+    X's type (a few hundred terms per SIMD lane), then added to the float64 dw.
     """
     n_x = X.shape[0]
     stop = start + dz.size
     zero = float_format(X).zero
-    for j in range(0, n_x - n_x % ROWS, ROWS):
+    for j in range(n_x - 1, n_x - n_x % ROWS - 1, -1):
+        row = X[j, start:stop]
+        acc = zero
+        for k in range(dz.size):
+            acc += row[k] * dz[k]
+        dw[j] += acc
+    for j in range(n_x - n_x % ROWS - ROWS, -1, -ROWS):
         r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
         a0 = a1 = a2 = a3 = zero
         for k in range(dz.size):
@@ -104,12 +113,6 @@ def _pass_2(X, start, dz, dw):  # type: ignore[no-untyped-def]
         dw[j + 1] += a1
         dw[j + 2] += a2
         dw[j + 3] += a3
-    for j in range(n_x - n_x % ROWS, n_x):
-        row = X[j, start:stop]
-        acc = zero
-        for k in range(dz.size):
-            acc += row[k] * dz[k]
-        dw[j] += acc
 
 
 @numba.njit(parallel=True, fastmath=FASTMATH, error_model="numpy", cache=True)
