@@ -440,9 +440,10 @@ def summarize_by_range(relative: pd.DataFrame) -> pd.DataFrame:
 def read_limit(results: pd.DataFrame) -> pd.DataFrame:
     """Each measured step, per setting, against one streaming read of its X (read_multiple 1.0 = the limit).
 
-    Best against best: the step's fastest round over its worker's best read
-    (median over passes of each pass's best), both at the same threads, so
-    that neither side's noise is compared with the other's floor.
+    Best against best: the step's fastest round of all passes over its
+    worker's fastest read of all passes (timed in each pass just before the
+    step, in the same process and threads), so that neither side's noise is
+    compared with the other's floor.
     `floor_gbytes_per_s` is the fastest read of that X (in its dtype: float32
     holds half the bytes) in the setting: the limit a chart of the setting draws.
     """

@@ -1,100 +1,159 @@
 """A fused single-pass kernel: X is read from memory once per step.
 
 numpy's step reads X twice (Z = w.T X, then X dZ.T). Here the examples are
-cut into blocks small enough to stay in L2 cache; for each block
+cut into blocks that stay in cache between two passes over them:
 
-    z_k = w.T x_k + b,  a_k = sigmoid(z_k),  dz_k = a_k - y_k  (k in block)
-    dw += X[:, block] dz[block],  db += sum(dz[block])
+    pass 1, from memory:    z_k = w.T x_k + b                         (k in block)
+    per-example math:       dz_k = sigmoid(z_k) - y_k, loss_k; db += sum dz, cost += sum loss
+    pass 2, from cache:     dw += X[:, block] dz[block]
 
-so the second pass over the block hits cache, not memory. With examples as
-columns, row j of a block is a contiguous run of X: both passes stream, four
-rows at a time so that z (or dz) is swept once per four rows of X.
-Threads take consecutive runs of blocks (`prange`) and keep partial sums,
-added at the end. `fastmath={'reassoc', 'contract'}` lets numba vectorize
-the sums (results move by ~1e-15) while keeping inf/NaN semantics.
+A block is all n_x rows of X for a run of examples; with examples as
+columns, each row of a block is a contiguous run of X, so both passes
+stream, four rows at a time so that z (or dz) is swept once per four rows.
+Two sizes set the block (`block_size`): about BLOCK_BYTES of X, and rows of
+at least RUN_BYTES, because the hardware prefetchers start over at every
+run. Threads take consecutive runs of blocks (`prange`) and keep partial
+sums, added at the end. `fastmath={'reassoc', 'contract'}` lets numba
+vectorize the sums (results move by ~1e-15) while keeping inf/NaN
+semantics; the per-example math vectorizes too, because its exp and log1p
+are polynomials (`impls.simd_math`), not calls to libm.
+`python -m bench.kernel_split` times the kernel stopped after each part.
+
+float32 X is read, and multiplied, in float32: half the bytes of float64,
+twice the SIMD lanes. The per-example math is float32 too (exp and log1p
+within 1 ulp), and so is each row's sum over one block in pass 2 (at most
+a few hundred terms per SIMD lane). The sums that grow with the problem are
+float64: z, a dot product over up to ~1000 features, and dw, db and the
+cost, sums over all blocks and examples. That is free, since they live in
+registers or cache, and keeps float32's error from growing with m and n_x:
+about 5e-8 relative on random data, 2e-6 at worst (constant rows).
 """
 
 import numba
 import numpy as np
 
 from impls.core import Gradient, Implementation, register
-from impls.numba_support import compile_with_tiny_problem, dz_and_loss_compiled
+from impls.numba_support import compile_with_tiny_problem, dz_and_loss_vectorizable
+from impls.simd_math import float_format
 
-BLOCK_BYTES = 256 * 1024  # a block of X stays in L2 (512 KiB per core here) between the passes
-MIN_BLOCK = 512  # examples: each row of a block is at least a 4 KiB page, so prefetchers keep up
+# A block is all n_x rows of X for a run of examples. Two sizes decide it, measured here:
+BLOCK_BYTES = 512 * 1024  # stays in cache between the passes (L2 is 512 KiB per core here, L3 32 MiB)
+RUN_BYTES = 8 * 1024  # each row of a block is a contiguous run of at least this: with 4 KiB runs the
+# hardware prefetchers lose their lead at every run, and pass 1 took 1.25x a streaming read instead of 1.1x
 ROWS = 4  # rows of X per sweep over z: z is loaded and stored once per four rows, not per row
 
 
-@numba.njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True)
-def _fused(X, y, weights, b, block, n_threads):  # type: ignore[no-untyped-def]
+# The parts of a step, in order. The step runs them all; bench/kernel_split.py times
+# the same kernel stopped after each, to see where the time goes.
+PASS_1, MATH, PASS_2 = 1, 2, 3
+FASTMATH = {"reassoc", "contract"}  # sums may be reordered, so that they vectorize; inf and NaN stay
+_part = numba.njit(fastmath=FASTMATH, error_model="numpy", cache=True)
+
+
+@_part
+def _pass_1(X, start, weights, b, z):  # type: ignore[no-untyped-def]
+    """z = w.T X[:, start:start + z.size] + b, from memory, four rows of X per sweep over z."""
+    n_x = X.shape[0]
+    stop = start + z.size
+    z[:] = b
+    for j in range(0, n_x - n_x % ROWS, ROWS):
+        r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
+        w0, w1, w2, w3 = weights[j], weights[j + 1], weights[j + 2], weights[j + 3]
+        for k in range(z.size):
+            z[k] += w0 * r0[k] + w1 * r1[k] + w2 * r2[k] + w3 * r3[k]
+    for j in range(n_x - n_x % ROWS, n_x):
+        row, w_j = X[j, start:stop], weights[j]
+        for k in range(z.size):
+            z[k] += w_j * row[k]
+
+
+@_part
+def _per_example(z, y, dz):  # type: ignore[no-untyped-def]
+    """dz from z (in dz's type, vectorized), and this block's sums of dz and of the loss, in float64."""
+    db = 0.0
+    cost = 0.0
+    for k in range(z.size):
+        dz[k] = z[k]  # rounded to dz's type
+        dz_k, loss = dz_and_loss_vectorizable(dz[k], y[k])
+        dz[k] = dz_k
+        db += dz_k
+        cost += loss
+    return db, cost
+
+
+@_part
+def _pass_2(X, start, dz, dw):  # type: ignore[no-untyped-def]
+    """dw += X[:, start:start + dz.size] dz, from cache, four rows per sweep over dz, last rows first.
+
+    Last rows first: pass 1 has just read them, so they are still in L2,
+    while the first ones may have moved out to L3. In pass 1's order, each
+    row brought back would evict the next one needed (a cyclic scan of more
+    than the cache misses every time). Each row's sum over the block is in
+    X's type (a few hundred terms per SIMD lane), then added to the float64 dw.
+    """
+    n_x = X.shape[0]
+    stop = start + dz.size
+    zero = float_format(X).zero
+    for j in range(n_x - 1, n_x - n_x % ROWS - 1, -1):
+        row = X[j, start:stop]
+        acc = zero
+        for k in range(dz.size):
+            acc += row[k] * dz[k]
+        dw[j] += acc
+    for j in range(n_x - n_x % ROWS - ROWS, -1, -ROWS):
+        r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
+        a0 = a1 = a2 = a3 = zero
+        for k in range(dz.size):
+            dz_k = dz[k]
+            a0 += r0[k] * dz_k
+            a1 += r1[k] * dz_k
+            a2 += r2[k] * dz_k
+            a3 += r3[k] * dz_k
+        dw[j] += a0
+        dw[j + 1] += a1
+        dw[j + 2] += a2
+        dw[j + 3] += a3
+
+
+@numba.njit(parallel=True, fastmath=FASTMATH, error_model="numpy", cache=True)
+def _fused(X, y, weights, b, block, n_threads, parts=PASS_2):  # type: ignore[no-untyped-def]
+    """Sums of dw, db and the cost over all examples, divided by m; `parts` < PASS_2 only for kernel_split."""
     n_x, m = X.shape
     n_blocks = (m + block - 1) // block
     n_runs = min(n_threads, n_blocks)
-    n_x4 = n_x - n_x % ROWS
     partial_dw = np.zeros((n_runs, n_x))
     partial_db = np.zeros(n_runs)
     partial_cost = np.zeros(n_runs)
     for run in numba.prange(n_runs):
-        z = np.empty(block)
-        dw = partial_dw[run]
-        db = 0.0
-        cost = 0.0
+        z_buffer = np.empty(block)  # float64: a dot product over up to ~1000 features
+        dz_buffer = np.empty(block, X.dtype)  # X's type: pass 2 multiplies rows of X by it
         for blk in range(run * n_blocks // n_runs, (run + 1) * n_blocks // n_runs):
             start = blk * block
             stop = min(start + block, m)
-            zb = z[: stop - start]
-            yb = y[start:stop]
-            zb[:] = b
-            # Pass 1, from memory: z = w.T X[:, block] + b, four rows per sweep over z.
-            for j in range(0, n_x4, ROWS):
-                r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-                w0, w1, w2, w3 = weights[j], weights[j + 1], weights[j + 2], weights[j + 3]
-                for k in range(zb.size):
-                    zb[k] += w0 * r0[k] + w1 * r1[k] + w2 * r2[k] + w3 * r3[k]
-            for j in range(n_x4, n_x):
-                row, w_j = X[j, start:stop], weights[j]
-                for k in range(zb.size):
-                    zb[k] += w_j * row[k]
-            for k in range(zb.size):  # z becomes dz in place
-                dz, loss = dz_and_loss_compiled(zb[k], yb[k])
-                cost += loss
-                zb[k] = dz
-                db += dz
-            # Pass 2, from cache: dw += X[:, block] dz, four rows per sweep over dz.
-            for j in range(0, n_x4, ROWS):
-                r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-                a0 = a1 = a2 = a3 = 0.0
-                for k in range(zb.size):
-                    dz = zb[k]
-                    a0 += r0[k] * dz
-                    a1 += r1[k] * dz
-                    a2 += r2[k] * dz
-                    a3 += r3[k] * dz
-                dw[j] += a0
-                dw[j + 1] += a1
-                dw[j + 2] += a2
-                dw[j + 3] += a3
-            for j in range(n_x4, n_x):
-                row = X[j, start:stop]
-                acc = 0.0
-                for k in range(zb.size):
-                    acc += row[k] * zb[k]
-                dw[j] += acc
-        partial_db[run] = db
-        partial_cost[run] = cost
+            z, dz = z_buffer[: stop - start], dz_buffer[: stop - start]
+            _pass_1(X, start, weights, b, z)
+            if parts == PASS_1:
+                partial_db[run] += z.sum()  # keeps pass 1 from being optimized away
+                continue
+            db, cost = _per_example(z, y[start:stop], dz)
+            partial_db[run] += db
+            partial_cost[run] += cost
+            if parts == PASS_2:
+                _pass_2(X, start, dz, partial_dw[run])
     return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
 
 
-def block_size(n_x: int) -> int:
-    """Examples per block: as many as fit BLOCK_BYTES, at least MIN_BLOCK."""
-    return max(MIN_BLOCK, BLOCK_BYTES // (8 * n_x))
+def block_size(n_x: int, itemsize: int = 8) -> int:
+    """Examples per block: as many as fit BLOCK_BYTES of X, and rows of at least RUN_BYTES."""
+    return max(RUN_BYTES // itemsize, BLOCK_BYTES // (itemsize * n_x))
 
 
 def step(X: np.ndarray, Y: np.ndarray, w: np.ndarray, b: float) -> Gradient:
-    """One gradient step reading X once, in cache-sized blocks, on all threads."""
+    """One gradient step reading X once, in cache-sized blocks, on all threads, in X's dtype (float64 or float32)."""
     n_x = X.shape[0]
-    dw, db, cost = _fused(X, Y[0], w[:, 0], b, block_size(n_x), numba.get_num_threads())
-    return Gradient(dw.reshape(n_x, 1), db, cost)
+    weights = w[:, 0].astype(X.dtype, copy=False)  # n_x values: float32 X gets float32 products
+    dw, db, cost = _fused(X, Y[0], weights, b, block_size(n_x, X.itemsize), numba.get_num_threads())
+    return Gradient(dw.astype(X.dtype, copy=False).reshape(n_x, 1), db, cost)
 
 
 IMPL = register(

@@ -64,6 +64,16 @@ def test_passes_merge_into_one_record_with_stats_over_all_rounds() -> None:
     assert merged["stats"]["iterations"] == 1  # pytest-benchmark compare needs it
 
 
+def test_the_merged_read_is_the_best_of_the_passes_reads_as_the_step_min_is() -> None:
+    passes = {
+        p: measured_case("numba_fused", 100, 10, 0.001, read_s=r, passes=1)
+        for p, r in ((1, 3e-4), (2, 1e-4), (3, 2e-4))
+    }
+    merged = journal.merge_passes(passes)
+    assert [p["read_s"] for p in merged["extra_info"]["passes"]] == [3e-4, 1e-4, 2e-4]
+    assert merged["extra_info"]["read_s"] == 1e-4
+
+
 def test_a_case_pass_one_did_not_measure_stays_unmeasured_and_a_failed_later_pass_is_named() -> None:
     skipped = skipped_case("double_loop", 10**6, 100)
     assert journal.merge_passes({1: skipped}) is skipped
