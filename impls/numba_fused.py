@@ -165,6 +165,7 @@ IMPL = register(
         step=step,
         compiled=True,
         parallel=True,  # prange over runs of blocks
+        float32=True,  # float32 X is read and multiplied in float32 (the module docstring says what stays float64)
         warmup=lambda: compile_with_tiny_problem(step),
     )
 )
