@@ -58,6 +58,7 @@ class SweepSettings:
     all_cores: int
     output: Path
     resume: bool
+    environment: dict[str, str] = field(default_factory=dict)  # for every worker, e.g. the dask cluster's settings
 
     def case_limit_s(self) -> float:
         """How long one case may take before its worker is deemed hung: twice the budget, plus start-up."""
@@ -162,7 +163,8 @@ def _drive(
             current = event["case"]
         elif event.get("event") == "case":
             current = None
-        deadline = time.monotonic() + case_limit_s
+        # A worker may announce a case that needs longer (a dask case past memory: minutes per call).
+        deadline = time.monotonic() + max(case_limit_s, float(event.get("needs_s", 0.0)))
         on_event(event)
     return WorkerExit(process.wait(), current, _tail(stderr))
 
@@ -262,7 +264,7 @@ class Sweep:
             ended = run_worker(
                 self.worker_command,
                 spec,
-                thread_environment(key.threads),
+                thread_environment(key.threads) | self.settings.environment,
                 self.case_limit_s,
                 lambda event: self._on_event(event, key, pass_number),
             )

@@ -1,6 +1,6 @@
 """The sweep's grids, as data: which sizes each profile measures and how long a case may take."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,8 @@ class Grid:
     `min_rounds` rounds. `budget_s` is the most one case may cost over all its
     passes before it is extrapolated instead of measured. `threads` is the
     thread counts to measure parallel implementations with ("1,all").
+    `impl_sizes` gives an implementation sizes of its own instead of the
+    grid's: a frugal few, or sizes past memory that only it can run.
     """
 
     m: tuple[int, ...]
@@ -26,11 +28,18 @@ class Grid:
     threads: str
     train_size: tuple[int, int]  # (m, n_x) of the training benchmark
     train_iterations: int
+    impl_sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def sizes(self) -> list[tuple[int, int]]:
         """(m, n_x) pairs within max_elements, smallest m * n_x first."""
         pairs = [(m, n_x) for m in self.m for n_x in self.n_x if m * n_x <= self.max_elements]
         return sorted(pairs, key=lambda size: (size[0] * size[1], size[0]))
+
+    def sizes_of(self, impl: str) -> list[tuple[int, int]]:
+        """The sizes `impl` measures, smallest m * n_x first: its own where it has them, else the grid's."""
+        if impl not in self.impl_sizes:
+            return self.sizes()
+        return sorted(self.impl_sizes[impl], key=lambda size: (size[0] * size[1], size[0]))
 
 
 PROFILES: dict[str, Grid] = {
@@ -59,6 +68,8 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
+        # dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6): ~25 s more
+        impl_sizes={"dask_array": ((10_000, 100), (1_000_000, 100))},
     ),
     # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB.
     "full": Grid(
@@ -72,5 +83,7 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=50,
+        # dask_array along n_x = 100 into memory and past it: X of 32 GB, generated in its tasks (bench/dask_data.py)
+        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
     ),
 }

@@ -46,8 +46,16 @@ if importlib.util.find_spec("sklearn") is not None:  # the peer is optional: pip
     except ImportError as error:
         warnings.warn(f"sklearn_peer not registered: {error}", stacklevel=2)
 
+# Optional implementations not installed here, and the extra that brings each: for messages that say so.
+MISSING_EXTRAS: dict[str, str] = {}
+if importlib.util.find_spec("dask") is not None and importlib.util.find_spec("distributed") is not None:
+    importlib.import_module("impls.dask_array")  # dask itself loads at its first step: pip install -e .[scale]
+else:
+    MISSING_EXTRAS["dask_array"] = "scale"
+
 __all__ = [
     "IMPLEMENTATIONS",
+    "MISSING_EXTRAS",
     "Gradient",
     "Implementation",
     "Problem",
