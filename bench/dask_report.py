@@ -118,17 +118,21 @@ def section(table: pd.DataFrame) -> str:
             ],
         }
     )
-    smallest = table.iloc[0]
     text = (
         "The vectorized step on dask.array (`dask_array`): one task per chunk of examples, partial sums added "
         "as a tree, on a dask.distributed cluster. Its own floor is the same graph with each task only reading "
         "its chunk of X (past memory: generating and reading it, as the step must): the step's best round over "
         "the floor's best call says how much of the step is its arithmetic. Where numpy's step ran at the same "
-        f"size and threads, dask / numpy is the ratio of medians. At the smallest size (m = {smallest.m}, "
-        f"n_x = {smallest.n_x}) the floor, {_seconds(smallest.floor_s)}, is almost all graph building and "
-        f"scheduling: dask's cost per call, against {_seconds(smallest.numpy_s)} for numpy's whole step. "
-        "Memory: the peak resident set of the benchmark's worker process from the start of the case to its end "
-        "(the cluster's workers run in it unless listed apart), against the size of X: a size past memory is "
-        "never held whole."
+        "size and threads, dask / numpy is the ratio of medians. Memory: the peak resident set of the "
+        "benchmark's worker process from the start of the case to its end (the cluster's workers run in it "
+        "unless listed apart), against the size of X: a size past memory is never held whole."
     )
+    in_memory = table[(table.data == "in memory") & table.numpy_s.notna()]
+    if not in_memory.empty:
+        small = in_memory.iloc[0]
+        text += (
+            f" At the smallest size in memory (m = {small.m}, n_x = {small.n_x}, threads = {small.threads}) the floor "
+            f"takes {_seconds(small.floor_s)}, mostly building and scheduling the graph: dask's cost per call, "
+            f"against {_seconds(small.numpy_s)} for numpy's whole step."
+        )
     return f"{text}\n\n{shown.to_markdown(index=False)}"

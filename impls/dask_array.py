@@ -78,7 +78,9 @@ def chunkwise_sum(function: Callable[..., np.ndarray], X: Any, Y: Any, rows: int
     """`function(X_c, Y_c, **kwargs)`, of shape (rows, 1), on every chunk, summed over chunks as a tree: (rows,)."""
     import dask.array as da
 
-    parts = da.map_blocks(function, X, Y, **kwargs, chunks=((rows,), (1,) * X.numblocks[1]), dtype=np.float64)
+    chunks = ((rows,), (1,) * X.numblocks[1])
+    # meta given: dask would otherwise call `function` on empty arrays to find out, at every step
+    parts = da.map_blocks(function, X, Y, **kwargs, chunks=chunks, dtype=np.float64, meta=np.empty((0, 0)))
     return parts.sum(axis=1, split_every=SPLIT_EVERY)
 
 
