@@ -147,9 +147,13 @@ def session(threads: int) -> Session:
         else:
             from distributed import Client, LocalCluster
 
-            # In-process: no network port is opened (inproc:// addresses).
+            # In process (inproc:// addresses); the HTTP servers it still starts listen on loopback only.
             local_cluster = LocalCluster(
-                n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=None
+                n_workers=1,
+                threads_per_worker=threads,
+                processes=False,
+                dashboard_address="127.0.0.1:0",
+                worker_dashboard_address="127.0.0.1:0",
             )
             client = Client(local_cluster)
         _session = Session(client, local_cluster, describe(client))
