@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bench.profiles import PROFILES, Grid
@@ -276,7 +277,8 @@ def _dask_environment(args: argparse.Namespace, console: Console) -> dict[str, s
     if args.dask_scheduler is None and args.dask_chunk_mb is None:
         return {}
     if "dask_array" in MISSING_EXTRAS:
-        console.print(f"[red]error:[/] --dask-scheduler and --dask-chunk-mb are for {_needs_extra('dask_array')}")
+        needs = escape(_needs_extra("dask_array"))  # '[scale]' is not markup
+        console.print(f"[red]error:[/] --dask-scheduler and --dask-chunk-mb are dask_array's: {needs}")
         return None
     from bench import dask_case
 
@@ -287,7 +289,7 @@ def _dask_environment(args: argparse.Namespace, console: Console) -> dict[str, s
         try:
             cluster = dask_case.check_scheduler(args.dask_scheduler)
         except dask_case.SchedulerUnreachableError as error:
-            console.print(f"[red]error:[/] {error}")
+            console.print(f"[red]error:[/] {escape(str(error))}")
             return None
         console.print(f"dask_array runs on the cluster at {args.dask_scheduler}: {cluster}")
         environment[dask_case.SCHEDULER_VARIABLE] = args.dask_scheduler

@@ -157,8 +157,17 @@ def session(threads: int) -> Session:
             )
             client = Client(local_cluster)
         _session = Session(client, local_cluster, describe(client))
-        atexit.register(_session.close)  # before distributed's own: held data is released, not reported lost
+        atexit.register(close_session)  # before distributed's own: held data is released, not reported lost
     return _session
+
+
+def close_session() -> None:
+    """Release this process's data on the cluster and leave it (a local cluster stops)."""
+    global _session
+    if _session is not None:
+        _session.close()
+        _session = None
+    atexit.unregister(close_session)
 
 
 def task_bytes(n_x: int, examples: int) -> int:

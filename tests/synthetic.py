@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer"}  # as the registry declares
+PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer", "dask_array"}  # as declared
 
 
 def measured_case(
