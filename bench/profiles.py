@@ -14,8 +14,9 @@ class Grid:
     `min_rounds` rounds. `budget_s` is the most one case may cost over all its
     passes before it is extrapolated instead of measured. `threads` is the
     thread counts to measure parallel implementations with ("1,all").
-    `impl_sizes` gives an implementation sizes of its own instead of the
-    grid's: a frugal few, or sizes past memory that only it can run.
+    `impl_sizes` gives an implementation steps at sizes of its own instead of
+    the grid's (a frugal few, or sizes past memory that only it can run), and
+    no training run.
     """
 
     m: tuple[int, ...]
@@ -68,8 +69,10 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
-        # dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6): ~25 s more
-        impl_sizes={"dask_array": ((10_000, 100), (1_000_000, 100))},
+        # dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6), m = 1e5
+        # between them for the budget's prediction; no training run: train() on numpy arrays would send X inside
+        # every iteration's task graph, which no dask user does.
+        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000))},
     ),
     # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB.
     "full": Grid(

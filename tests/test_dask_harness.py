@@ -21,8 +21,9 @@ def step_sizes(impl: str, grid) -> list[tuple[int, int]]:
     return [(case.m, case.n_x) for case in worker_cases(WorkerKey(impl, 1), grid) if case.kind == "step"]
 
 
-def test_default_measures_dask_at_two_sizes_in_memory_and_full_adds_one_past_it() -> None:
-    assert step_sizes("dask_array", PROFILES["default"]) == [(10_000, 100), (1_000_000, 100)]
+def test_default_measures_dask_at_three_sizes_in_memory_and_full_adds_one_past_it() -> None:
+    assert step_sizes("dask_array", PROFILES["default"]) == [(10_000, 100), (100_000, 100), (1_000_000, 100)]
+    assert all(case.kind == "step" for case in worker_cases(WorkerKey("dask_array", 1), PROFILES["default"]))
     full = step_sizes("dask_array", PROFILES["full"])
     assert full[-1] == (40_000_000, 100) and (40_000_000, 100) not in step_sizes("fully_vectorized", PROFILES["full"])
     # X of 32 GB is past a 24 GiB machine for the in-memory implementations, with the sizes in the reason
