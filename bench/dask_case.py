@@ -5,7 +5,11 @@ before anything is timed. By default a LocalCluster inside the worker: one
 dask worker with as many threads as the case's thread count. Threads, not
 processes: at m = 1e6, n_x = 100 on this 2-core machine, two one-thread
 worker processes took 2x to 3x longer per step than one worker with two
-threads, which computes on X where it already is. With
+threads, which computes on X where it already is. Its tasks call BLAS with
+one thread each, as dask's own worker processes do (it starts them with
+OPENBLAS_NUM_THREADS=1 and the like: distributed.nanny.pre-spawn-environ),
+so that its threads and BLAS's do not fight for the cores; the case records
+it (`dask_cluster.task_blas_threads`). With
 `python -m bench run --dask-scheduler tcp://HOST:PORT` (SCHEDULER_VARIABLE in
 the worker's environment) it joins that cluster instead, whatever its size;
 every machine of the cluster needs this project installed.
@@ -44,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench import dask_data, peak_memory
 from bench.bandwidth import streaming_read
@@ -102,9 +107,12 @@ def describe(client: Any) -> dict[str, Any]:
     """The cluster as a record: scheduler, whether it runs in this process, workers, threads, memory limits."""
     workers = client.scheduler_info(n_workers=-1)["workers"].values()
     limits = [worker.get("memory_limit") or 0 for worker in workers]
+    in_process = client.scheduler.address.startswith("inproc://")
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] if in_process else []
     return {
         "scheduler": client.scheduler.address,
-        "in_process": client.scheduler.address.startswith("inproc://"),
+        "in_process": in_process,
+        "task_blas_threads": max(blas, default=None),  # of a cluster in this process; others' workers set their own
         "workers": len(limits),
         "threads": sum(worker["nthreads"] for worker in workers),
         "threads_per_worker": max((worker["nthreads"] for worker in workers), default=0),
@@ -156,6 +164,7 @@ def session(threads: int) -> Session:
                 worker_dashboard_address="127.0.0.1:0",
             )
             client = Client(local_cluster)
+            threadpool_limits(1, user_api="blas")  # for the rest of this worker process, which runs only dask
         _session = Session(client, local_cluster, describe(client))
         atexit.register(close_session)  # before distributed's own: held data is released, not reported lost
     return _session
