@@ -3,9 +3,9 @@
 Cluster. One per worker process, started (or joined) at its first dask case,
 before anything is timed. By default a LocalCluster inside the worker: one
 dask worker with as many threads as the case's thread count. Threads, not
-processes: at m = 1e6, n_x = 100 on this 2-core machine, two one-thread
-worker processes took 2x to 3x longer per step than one worker with two
-threads, which computes on X where it already is. Its tasks call BLAS with
+processes: at m = 1e6, n_x = 100 on this 2-core machine (busy at the time),
+two one-thread worker processes took 0.4 to 0.7 s per step, one worker with
+two threads 0.2 s, computing on X where it already is. Its tasks call BLAS with
 one thread each, as dask's own worker processes do (it starts them with
 OPENBLAS_NUM_THREADS=1 and the like: distributed.nanny.pre-spawn-environ),
 so that its threads and BLAS's do not fight for the cores; the case records
@@ -30,8 +30,9 @@ wait for it, from one chunk timed first.
 
 Floor. The same graph with each task only reading (past memory: generating
 and reading) its chunk of X: the least this step can cost on dask. Best of
-up to FLOOR_REPEATS calls, in pass 1. Sizes in memory also get the
-streaming read that every implementation gets (`read_s`).
+3 calls (as many as the step's fewest rounds: best against best), up to 7
+while they take under FLOOR_PATIENCE_S, in pass 1. Sizes in memory also get
+the streaming read that every implementation gets (`read_s`).
 
 Memory. Peak resident memory of this process and, when they are other
 processes, of each worker, from the start of the case to its end
@@ -64,8 +65,8 @@ SCHEDULER_VARIABLE = "BENCH_DASK_SCHEDULER"  # address of an existing cluster's 
 CHUNK_VARIABLE = "BENCH_DASK_CHUNK_MB"  # MB of X per chunk
 CONNECT_TIMEOUT_S = 5.0
 WORKER_SHARE = 0.5  # of a worker's memory limit that a size may plan to use (dask starts spilling at 0.6)
-FLOOR_REPEATS = 7
-FLOOR_PATIENCE_S = 3.0  # stop repeating the floor once this long was spent on it (one call past memory)
+FLOOR_CALLS = (3, 7)  # at least, at most
+FLOOR_PATIENCE_S = 3.0  # no calls past the least once this long was spent on the floor
 NOT_CHECKED = Gradient(np.empty((0, 1)), math.nan, math.nan)  # later passes time data that pass 1 checked
 
 
@@ -246,7 +247,8 @@ def floor(problem: Problem) -> tuple[float, int]:
     import dask
 
     best, spent, calls = math.inf, 0.0, 0
-    while calls < FLOOR_REPEATS and (calls == 0 or spent < FLOOR_PATIENCE_S):
+    least, most = FLOOR_CALLS
+    while calls < most and (calls < least or spent < FLOOR_PATIENCE_S):
         start = time.perf_counter()
         dask.compute(chunkwise_sum(read_chunk, problem.X, problem.Y, 1))
         elapsed = time.perf_counter() - start
@@ -317,7 +319,7 @@ def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
         chunk_s = one_chunk_s(m, n_x, examples)
         per_call_s = chunk_s * extra["dask_chunks"] / cluster.info["threads"]
         reference_s = chunk_s * extra["dask_chunks"] if preparer.first_pass else 0.0
-        preparer.announce(2 * (reference_s + per_call_s * (preparer.calls + FLOOR_REPEATS)))
+        preparer.announce(2 * (reference_s + per_call_s * (preparer.calls + FLOOR_CALLS[0])))
         slow = per_call_s >= preparer.slow_call_s
         extra["estimated_s"] = per_call_s
         reference = dask_data.chunkwise_reference(m, n_x, examples) if preparer.first_pass else NOT_CHECKED
