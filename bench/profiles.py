@@ -56,6 +56,7 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(1_000, 10),
         train_iterations=10,
+        impl_sizes={"dask_array": ((10_000, 100),)},  # dask's per-call overhead: one size is enough for a look
     ),
     # A few minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8).
     "default": Grid(

@@ -22,6 +22,7 @@ def step_sizes(impl: str, grid) -> list[tuple[int, int]]:
 
 
 def test_default_measures_dask_at_three_sizes_in_memory_and_full_adds_one_past_it() -> None:
+    assert step_sizes("dask_array", PROFILES["quick"]) == [(10_000, 100)]
     assert step_sizes("dask_array", PROFILES["default"]) == [(10_000, 100), (100_000, 100), (1_000_000, 100)]
     assert all(case.kind == "step" for case in worker_cases(WorkerKey("dask_array", 1), PROFILES["default"]))
     full = step_sizes("dask_array", PROFILES["full"])
