@@ -56,7 +56,7 @@ from bench.bandwidth import streaming_read
 from bench.plan import CaseSpec
 from bench.problems import PreparedSize, available_memory, human_bytes, memory_refusal
 from impls import IMPLEMENTATIONS, Gradient, Problem, relative_error
-from impls.dask_array import CHUNK_BYTES, chunk_examples, chunkwise_sum
+from impls.dask_array import BLOCK_EXAMPLES, CHUNK_BYTES, chunk_examples, chunkwise_sum
 
 if TYPE_CHECKING:
     from bench.prepare import CasePreparer, PreparedCase
@@ -117,7 +117,7 @@ def describe(client: Any) -> dict[str, Any]:
         "workers": len(limits),
         "threads": sum(worker["nthreads"] for worker in workers),
         "threads_per_worker": max((worker["nthreads"] for worker in workers), default=0),
-        "memory_limit_bytes": min(limits, default=0),  # the smallest: 0 means no limit
+        "memory_limit_bytes": min((limit for limit in limits if limit), default=0),  # the smallest; 0: none
         "memory_limit_total_bytes": sum(limits),
     }
 
@@ -182,7 +182,7 @@ def close_session() -> None:
 
 def task_bytes(n_x: int, examples: int) -> int:
     """Working memory of one task: its chunk of X, one block being generated, Y and the step's temporaries."""
-    return 8 * (n_x * examples + n_x * dask_data.BLOCK_EXAMPLES + 12 * examples)
+    return 8 * (n_x * examples + n_x * BLOCK_EXAMPLES + 12 * examples)
 
 
 def chunk_refusal(n_x: int, examples: int, cluster: dict[str, Any]) -> str | None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from impls.core import Gradient, Implementation, dz_and_loss, register
 
-CHUNK_BYTES = 64 * 10**6  # of X per chunk, by default: dask's advice is ~100 MB; smaller balances 2 threads better
+CHUNK_BYTES = 64 * 10**6  # of X per chunk by default: dask advises ~100 MB; 64 MB makes 13 chunks of X = 800 MB
 BLOCK_EXAMPLES = 8192  # chunk boundaries are multiples of this many examples
 SPLIT_EVERY = 8  # partial sums added per node of the reduction tree
 
