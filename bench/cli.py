@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bench.profiles import PROFILES, Grid
@@ -126,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--passes", type=_positive_int, metavar="R", help="passes over every case (profile: 3)")
     run.add_argument("--resume", action="store_true", help="keep OUTPUT's finished cases and run only the rest")
+    run.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run dask_array on the dask.distributed cluster whose scheduler is at ADDRESS (e.g. tcp://HOST:8786; "
+        "checked before the sweep) instead of a local cluster sized by --threads",
+    )
+    run.add_argument(
+        "--dask-chunk-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="MB of X per dask_array chunk (default 64); refused where a chunk would not fit a worker's memory",
+    )
 
     report = commands.add_parser(
         "report",
@@ -244,8 +257,9 @@ def grid_for(args: argparse.Namespace) -> Grid:
     changes = {key: value for key, value in overrides.items() if value is not None}
     if args.dtype:  # the dtypes asked for, at every size, and no others
         changes |= {"dtypes": args.dtype, "dtypes_at": ()}
-    if args.m or args.n_x:  # explicit sizes are all measured
+    if args.m or args.n_x:  # explicit sizes are all measured, by every implementation
         changes["max_elements"] = max(changes.get("m", grid.m)) * max(changes.get("n_x", grid.n_x))
+        changes["impl_sizes"] = {}
     return dataclasses.replace(grid, **changes)
 
 
@@ -264,12 +278,39 @@ def command_run(args: argparse.Namespace, console: Console) -> int:
         threads = parse_threads(grid.threads)
     for warning in warned:
         console.print(f"[yellow]warning:[/] {warning.message}")
-    settings = SweepSettings(args.profile, grid, impls, threads, all_cores(), args.output, args.resume)
+    environment = _dask_environment(args, console)
+    if environment is None:
+        return 2
+    settings = SweepSettings(args.profile, grid, impls, threads, all_cores(), args.output, args.resume, environment)
     started = time.perf_counter()
     exit_code = run_sweep(settings, console)
     console.print(f"sweep took {time.perf_counter() - started:.0f} s")
     report_exit = command_report(argparse.Namespace(run_dir=args.output), console)
     return exit_code or report_exit
+
+
+def _dask_environment(args: argparse.Namespace, console: Console) -> dict[str, str] | None:
+    """The workers' dask settings from --dask-*; None (after saying why) when they cannot be used."""
+    if args.dask_scheduler is None and args.dask_chunk_mb is None:
+        return {}
+    if "dask_array" in UNAVAILABLE:
+        needs = escape(UNAVAILABLE["dask_array"])  # '[scale]' is not markup
+        console.print(f"[red]error:[/] --dask-scheduler and --dask-chunk-mb are dask_array's: {needs}")
+        return None
+    from bench import dask_case
+
+    environment = {}
+    if args.dask_chunk_mb is not None:
+        environment[dask_case.CHUNK_VARIABLE] = repr(args.dask_chunk_mb)
+    if args.dask_scheduler is not None:
+        try:
+            cluster = dask_case.check_scheduler(args.dask_scheduler)
+        except dask_case.SchedulerUnreachableError as error:
+            console.print(f"[red]error:[/] {escape(str(error))}")
+            return None
+        console.print(f"dask_array runs on the cluster at {args.dask_scheduler}: {cluster}")
+        environment[dask_case.SCHEDULER_VARIABLE] = args.dask_scheduler
+    return environment
 
 
 def command_report(args: argparse.Namespace, console: Console) -> int:

@@ -58,6 +58,7 @@ class SweepSettings:
     all_cores: int
     output: Path
     resume: bool
+    environment: dict[str, str] = field(default_factory=dict)  # for every worker, e.g. the dask cluster's settings
 
     def case_limit_s(self) -> float:
         """How long one case may take before its worker is deemed hung: twice the budget, plus start-up."""
@@ -162,7 +163,8 @@ def _drive(
             current = event["case"]
         elif event.get("event") == "case":
             current = None
-        deadline = time.monotonic() + case_limit_s
+        # A worker may announce a case that needs longer (a dask case past memory: minutes per call).
+        deadline = time.monotonic() + max(case_limit_s, float(event.get("needs_s", 0.0)))
         on_event(event)
     return WorkerExit(process.wait(), current, _tail(stderr))
 
@@ -290,10 +292,14 @@ class Sweep:
         the cache, later passes load what pass 1 compiled. One cache per thread
         count, as XLA may plan a computation for the pool it has.
         """
-        return thread_environment(threads) | {
-            "JAX_COMPILATION_CACHE_DIR": str(self.cache / f"jax-threads={threads}"),
-            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",  # every compile is worth keeping
-        }
+        return (
+            thread_environment(threads)
+            | {
+                "JAX_COMPILATION_CACHE_DIR": str(self.cache / f"jax-threads={threads}"),
+                "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",  # every compile is worth keeping
+            }
+            | self.settings.environment  # e.g. the dask scheduler's address
+        )
 
     def _on_event(self, event: dict[str, Any], key: WorkerKey, pass_number: int) -> None:
         kind = event.get("event")

@@ -69,7 +69,9 @@ def pass_order(keys: list[WorkerKey], pass_number: int, passes: int) -> list[Wor
 
 
 def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:
-    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training (per dtype)."""
-    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x, dtype) for m, n_x, dtype in grid.cases()]
-    trains = [CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size, dtype) for dtype in grid.dtypes]
-    return [*steps, *trains]
+    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training per dtype
+    (unless the implementation has sizes of its own)."""
+    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x, dtype) for m, n_x, dtype in grid.cases(key.impl)]
+    if key.impl in grid.impl_sizes:
+        return steps
+    return [*steps, *(CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size, dtype) for dtype in grid.dtypes)]

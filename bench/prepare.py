@@ -11,6 +11,7 @@ the case's dtype). The worker records it and moves on.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from bench.plan import STEP, TRAIN, CaseSpec
 from bench.problems import PreparedSize, cached_size, memory_refusal
 from impls import IMPLEMENTATIONS, Implementation, Problem, relative_error
 from impls.core import AGREEMENT_RTOL
+
+CHUNKED_IMPL = "dask_array"  # prepared by bench/dask_case.py: its data may be generated past memory
 
 
 class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
@@ -57,7 +60,8 @@ class CasePreparer:
     same data. A call predicted to take `slow_call_s` or more is "slow": its
     minimum rounds fill the pass's timing target anyway, so it is timed in
     exactly those rounds, without pytest-benchmark's calibration call (seconds
-    of a double loop, spent on no measurement).
+    of a double loop, spent on no measurement). `announce(seconds)` tells the
+    manager that a case needs that long, past its usual hang limit.
     """
 
     cache: Path
@@ -66,6 +70,7 @@ class CasePreparer:
     first_pass: bool
     slow_call_s: float = float("inf")
     predictor: Predictor = field(default_factory=Predictor)
+    announce: Callable[[float], None] = field(default=lambda seconds: None, repr=False)
     _size: PreparedSize | None = None
 
     def size(self, m: int, n_x: int, dtype: str) -> PreparedSize:
@@ -91,6 +96,10 @@ class CasePreparer:
 
     def step_case(self, case: CaseSpec) -> PreparedCase:
         """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
+        if case.impl == CHUNKED_IMPL:
+            from bench import dask_case  # dask loads only in its own workers
+
+            return dask_case.prepare(self, case)
         impl = IMPLEMENTATIONS[case.impl]
         slow = self.check_budget(case)
         size = self.size(case.m, case.n_x, case.dtype)
@@ -115,6 +124,14 @@ class CasePreparer:
         # The floor this step is compared with, read in the same process, threads and pass.
         extra["read_s"] = streaming_read(size.problem.X).seconds
         return PreparedCase(impl, size, arguments, extra, slow)
+
+    def after_timing(self, case: CaseSpec) -> dict[str, Any]:
+        """What a timed step case adds to its record: a dask case's peak memory; nothing for others."""
+        if case.impl != CHUNKED_IMPL:
+            return {}
+        from bench import dask_case
+
+        return dask_case.after_timing()
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""

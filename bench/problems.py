@@ -16,6 +16,7 @@ from bench.profiles import DEFAULT_DTYPE
 from impls import IMPLEMENTATIONS, Gradient, Problem, validate
 
 SEED = 20_261_125  # must not change: results stay comparable across runs
+MEMORY_LIMIT_VARIABLE = "BENCH_MEMORY_LIMIT"  # bytes the memory guard may plan for, e.g. 2e9 (default: all available)
 
 
 def make_problem(m: int, n_x: int) -> Problem:
@@ -117,9 +118,19 @@ def bytes_needed(m: int, n_x: int) -> int:
     return 8 * (2 * m * n_x + 16 * m + 2 * n_x)
 
 
+def available_memory() -> int:
+    """Bytes of memory available now, or MEMORY_LIMIT_VARIABLE's bytes when that is less.
+
+    The limit lets a small machine (or a test) take the paths meant for sizes past memory.
+    """
+    available = int(psutil.virtual_memory().available)
+    limit = os.environ.get(MEMORY_LIMIT_VARIABLE)
+    return min(available, int(float(limit))) if limit else available
+
+
 def memory_refusal(m: int, n_x: int, available: int | None = None) -> str | None:
     """Why a size cannot be allocated here, or None when it fits."""
-    available = psutil.virtual_memory().available if available is None else available
+    available = available_memory() if available is None else available
     needed = bytes_needed(m, n_x)
     if needed <= 0.8 * available:
         return None

@@ -1,6 +1,6 @@
 """The sweep's grids, as data: which sizes and dtypes each profile measures and how long a case may take."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_DTYPE = "float64"
 
@@ -11,6 +11,7 @@ class DtypeAt:
 
     dtype: str
     sizes: tuple[tuple[int, int], ...]
+    impls: tuple[str, ...] = ()  # only these implementations (none named: every one)
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class Grid:
     pytest-benchmark's target time for it, with at least `min_rounds` rounds.
     `budget_s` is the most one case may cost over all its passes before it is
     extrapolated instead of measured. `threads` is the thread counts to
-    measure parallel implementations with ("1,all").
+    measure parallel implementations with ("1,all"). `impl_sizes` gives an
+    implementation steps at sizes of its own instead of the grid's (a frugal
+    few, or sizes past memory that only it can run), and no training run.
     """
 
     m: tuple[int, ...]
@@ -40,20 +43,38 @@ class Grid:
     train_iterations: int
     dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
     dtypes_at: tuple[DtypeAt, ...] = ()
+    impl_sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def sizes(self) -> list[tuple[int, int]]:
         """(m, n_x) pairs within max_elements, smallest m * n_x first."""
         pairs = [(m, n_x) for m in self.m for n_x in self.n_x if m * n_x <= self.max_elements]
         return sorted(pairs, key=lambda size: (size[0] * size[1], size[0]))
 
-    def cases(self) -> list[tuple[int, int, str]]:
-        """(m, n_x, dtype) of every step to measure: sizes in `sizes` order, each in its dtypes."""
+    def sizes_of(self, impl: str) -> list[tuple[int, int]]:
+        """The sizes `impl` measures, smallest m * n_x first: its own where it has them, else the grid's."""
+        if impl not in self.impl_sizes:
+            return self.sizes()
+        return sorted(self.impl_sizes[impl], key=lambda size: (size[0] * size[1], size[0]))
+
+    def cases(self, impl: str) -> list[tuple[int, int, str]]:
+        """(m, n_x, dtype) of every step `impl` measures: its sizes in order, each in its dtypes."""
         cases = []
-        for size in self.sizes():
-            extra = [at.dtype for at in self.dtypes_at if size in at.sizes and at.dtype not in self.dtypes]
+        for size in self.sizes_of(impl):
+            extra = [
+                at.dtype
+                for at in self.dtypes_at
+                if size in at.sizes and at.dtype not in self.dtypes and (not at.impls or impl in at.impls)
+            ]
             cases += [(*size, dtype) for dtype in (*self.dtypes, *extra)]
         return cases
 
+
+# float32 for the implementations that compute in it, and the careful loop as their speedups' baseline
+# (Python floats whatever it is given). Not the notes' code as written: its naive math breaks sooner in
+# float32 (tests/test_impls.py), nor numba_loop or dask_array, which compute in float64.
+FLOAT32_IMPLS = ("double_loop", "features_vectorized", "fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer")
+FULL_M = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
+FULL_N_X = (1, 10, 100, 1_000)
 
 PROFILES: dict[str, Grid] = {
     # About a minute on 2 cores, numba compilation included.
@@ -68,29 +89,35 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(1_000, 10),
         train_iterations=10,
-        dtypes_at=(DtypeAt("float32", ((10_000, 100),)),),  # every implementation's float32 path, end to end
+        dtypes_at=(DtypeAt("float32", ((10_000, 100),), FLOAT32_IMPLS),),  # each float32 path, end to end
+        impl_sizes={"dask_array": ((10_000, 100),)},  # dask's per-call overhead: one size is enough for a look
     ),
-    # A few minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8).
+    # About five minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8). Seven n_x from 1 to 1000 and
+    # decades of m: the cost models (bench/model.py) draw the claims' boundaries between them. A case costs at
+    # most 10 s over its passes: past that the models extrapolate it (the Python loops at the largest sizes).
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
-        n_x=(10, 100, 1_000),
+        n_x=(1, 3, 10, 30, 100, 300, 1_000),
         max_elements=10**8,
-        max_time_s=0.07,
+        max_time_s=0.04,
         passes=3,
         min_rounds=3,
-        budget_s=30.0,
+        budget_s=10.0,
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
-        # float32 where X streams from memory (m = 1e6: 400 MB in float32), for every implementation (the
-        # Python loops are extrapolated there), and at m = 1e4 (X in cache), where the loops are measured
-        # too: the float32 claims verdict. About 30 to 55 s more on 2 cores (jax_peer: 80 to 150 s more).
-        dtypes_at=(DtypeAt("float32", ((10_000, 100), (1_000_000, 100))),),
+        # float32 where X streams from memory (m = 1e6: 400 MB in float32; the Python loops are extrapolated
+        # there) and at m = 1e4 (X in cache), where the loops are measured too: the float32 claims verdict.
+        dtypes_at=(DtypeAt("float32", ((10_000, 100), (1_000_000, 100)), FLOAT32_IMPLS),),
+        # dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6), m = 1e5
+        # between them for the budget's prediction; no training run: train() on numpy arrays would send X inside
+        # every iteration's task graph, which no dask user does.
+        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000))},
     ),
-    # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB.
+    # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB, float32 everywhere it applies.
     "full": Grid(
-        m=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000),
-        n_x=(1, 10, 100, 1_000),
+        m=FULL_M,
+        n_x=FULL_N_X,
         max_elements=5 * 10**8,
         max_time_s=0.4,
         passes=5,
@@ -99,6 +126,8 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=50,
-        dtypes=(DEFAULT_DTYPE, "float32"),
+        dtypes_at=(DtypeAt("float32", tuple((m, n_x) for m in FULL_M for n_x in FULL_N_X), FLOAT32_IMPLS),),
+        # dask_array along n_x = 100 into memory and past it: X of 32 GB, generated in its tasks (bench/dask_data.py)
+        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
     ),
 }

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from bench import analysis, explain, model_plots, plots, results
+from bench import analysis, dask_report, explain, model_plots, plots, results
 from bench.analysis import (
     ALL_CORES,
     BASELINE,
@@ -289,6 +289,9 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
         "## Why: a cost model per implementation\n\n" + _why(found),
         "## Not measured\n\n" + _not_measured(found.results),
     ]
+    dask = dask_report.section(dask_report.dask_cases(run, found.results))
+    if dask:
+        sections.insert(-1, "## dask_array: its floor, numpy's step and its memory\n\n" + dask)
     return "\n\n".join(sections) + "\n"
 
 

@@ -90,6 +90,7 @@ class WorkerPlugin:
         assert case is not None, "finish without start"
         if case.kind == STEP:
             benchmark.extra_info["gbytes_per_s"] = benchmark.extra_info["bytes_x"] / median / 1e9
+            benchmark.extra_info.update(self.preparer.after_timing(case))
         self.preparer.record(case, median)
         self._send(benchmark.stats.as_dict(include_data=True))
 

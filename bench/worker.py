@@ -102,7 +102,14 @@ def main() -> int:
         print(f"asked for {spec.threads} threads, but {'; '.join(problems)}", file=sys.stderr)
         return 3
     slow_call_s = spec.max_time_s / spec.min_rounds  # the minimum rounds of such a call fill the timing target
-    preparer = CasePreparer(Path(spec.cache), spec.budget_s, spec.calls, spec.first_pass, slow_call_s)
+    preparer = CasePreparer(
+        Path(spec.cache),
+        spec.budget_s,
+        spec.calls,
+        spec.first_pass,
+        slow_call_s,
+        announce=lambda seconds: emit({"event": "progress", "needs_s": seconds}),
+    )
     for m, n_x, dtype, seconds in spec.known:
         preparer.predictor.record(spec.impl, m, n_x, seconds, dtype)
     pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}

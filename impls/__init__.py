@@ -51,6 +51,13 @@ for _peer, (_module, _project) in {"sklearn_peer": ("sklearn", "scikit-learn"), 
     except ImportError as error:
         UNAVAILABLE[_peer] = str(error)
 
+if importlib.util.find_spec("dask") is not None and importlib.util.find_spec("distributed") is not None:
+    importlib.import_module("impls.dask_array")  # dask itself loads at its first step
+else:
+    UNAVAILABLE["dask_array"] = (
+        "dask_array needs the optional extra 'scale', not installed here: pip install -e '.[scale]'"
+    )
+
 __all__ = [
     "IMPLEMENTATIONS",
     "UNAVAILABLE",

@@ -1,8 +1,9 @@
 """A stand-in for `python -m bench.worker` that measures nothing: it tests the manager's side of the protocol.
 
 For each case of its spec it sends `start`, then, by the case's m: 13 crashes
-(stderr, exit 1), 17 hangs, anything else sends a measured record with
-made-up rounds (seconds = m * n_x * 1e-9 * (1 + pass / 100)).
+(stderr, exit 1), 17 hangs, 19 announces that it needs 30 s and takes 2 s,
+anything else sends a measured record with made-up rounds
+(seconds = m * n_x * 1e-9 * (1 + pass / 100)).
 """
 
 import json
@@ -12,7 +13,7 @@ import time
 
 from bench.plan import CaseSpec
 
-CRASH_M, HANG_M = 13, 17
+CRASH_M, HANG_M, SLOW_M = 13, 17, 19
 
 
 def main() -> None:
@@ -27,6 +28,9 @@ def main() -> None:
             os._exit(1)
         if case.m == HANG_M:
             time.sleep(600)
+        if case.m == SLOW_M:
+            emit({"event": "progress", "needs_s": 30.0})
+            time.sleep(2.0)
         seconds = case.m * case.n_x * 1e-9 * (1 + spec["pass_number"] / 100)
         info = {"kind": case.kind, "impl": case.impl, "threads": case.threads, "m": case.m, "n_x": case.n_x}
         info["dtype"] = case.dtype

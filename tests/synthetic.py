@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer"}  # as registered
+PARALLEL = {"fully_vectorized", "notes_fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer", "dask_array"}
 
 
 def measured_case(

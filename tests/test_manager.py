@@ -14,7 +14,7 @@ from bench.machine import relevant_environment
 from bench.manager import Sweep, SweepSettings, SweepState
 from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases
 from bench.profiles import PROFILES, DtypeAt
-from tests.fake_worker import CRASH_M, HANG_M
+from tests.fake_worker import CRASH_M, HANG_M, SLOW_M
 
 FAKE_WORKER = (sys.executable, str(Path(__file__).with_name("fake_worker.py")))
 GRID = PROFILES["quick"].__class__(
@@ -189,3 +189,28 @@ def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) ->
     assert one["OMP_NUM_THREADS"] == "1" and two["OMP_NUM_THREADS"] == "2"
     caches = [Path(environment["JAX_COMPILATION_CACHE_DIR"]) for environment in (one, two)]
     assert caches[0] != caches[1] and all(cache.parent == tmp_path / ".sizes" for cache in caches)  # removed at the end
+
+
+def test_a_case_that_announces_it_needs_longer_is_waited_for(tmp_path: Path) -> None:
+    slow = GRID.__class__(**{**GRID.__dict__, "m": (SLOW_M,), "passes": 1})
+    settings_ = SweepSettings("test", slow, ("double_loop",), (1,), 2, tmp_path, False)
+    Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=1.0).run()  # 2 s > the 1 s limit
+    case = journal.pass_records(journal.read(tmp_path))[("test_step", f"double_loop-threads=1-m={SLOW_M}-n_x=2")]
+    assert case[1]["extra_info"]["status"] == "measured"
+
+
+def test_settings_environment_reaches_every_worker(tmp_path: Path, monkeypatch) -> None:
+    from bench import manager
+
+    small = GRID.__class__(**{**GRID.__dict__, "m": (10,), "passes": 1})
+    settings_ = SweepSettings("test", small, ("fully_vectorized",), (1, 2), 2, tmp_path, False, {"BENCH_PROBE": "42"})
+    seen: list[dict[str, str]] = []
+
+    def spy(command, spec, environment, *rest):  # type: ignore[no-untyped-def]
+        seen.append(environment)
+        return original(command, spec, environment, *rest)
+
+    original = manager.run_worker
+    monkeypatch.setattr(manager, "run_worker", spy)
+    Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=1.5).run()
+    assert [(env["BENCH_PROBE"], env["OMP_NUM_THREADS"]) for env in seen] == [("42", "1"), ("42", "2")]

@@ -75,7 +75,7 @@ def test_naive_code_is_refused_data_beyond_its_safe_range(tmp_path) -> None:
     assert unsafe_z(careful, at_20) is None
     assert unsafe_z(notes, validate([[1.0, -1.0]], [[1.0, 0.0]], [[14.9]], 0.0)) is None
     prep = preparer(tmp_path)
-    prep.size = lambda m, n_x: PreparedSize(m, n_x, at_20, careful.step(*at_20))  # type: ignore[method-assign]
+    prep.size = lambda m, n_x, dtype: PreparedSize(m, n_x, at_20, careful.step(*at_20))  # type: ignore[method-assign]
     with pytest.raises(NotMeasured) as raised:
         prep.step_case(CaseSpec("step", notes.name, 1, 2, 1))
     assert (raised.value.status, raised.value.reason) == ("refused", reason)
