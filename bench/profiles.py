@@ -75,6 +75,7 @@ class Grid:
 FLOAT32_IMPLS = ("double_loop", "features_vectorized", "fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer")
 FULL_M = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 FULL_N_X = (1, 10, 100, 1_000)
+FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
     # About a minute on 2 cores, numba compilation included.
@@ -118,7 +119,7 @@ PROFILES: dict[str, Grid] = {
     "full": Grid(
         m=FULL_M,
         n_x=FULL_N_X,
-        max_elements=5 * 10**8,
+        max_elements=FULL_MAX_ELEMENTS,
         max_time_s=0.4,
         passes=5,
         min_rounds=3,
@@ -126,7 +127,13 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=50,
-        dtypes_at=(DtypeAt("float32", tuple((m, n_x) for m in FULL_M for n_x in FULL_N_X), FLOAT32_IMPLS),),
+        dtypes_at=(
+            DtypeAt(
+                "float32",
+                tuple((m, n_x) for m in FULL_M for n_x in FULL_N_X if m * n_x <= FULL_MAX_ELEMENTS),
+                FLOAT32_IMPLS,
+            ),
+        ),
         # dask_array along n_x = 100 into memory and past it: X of 32 GB, generated in its tasks (bench/dask_data.py)
         impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
     ),
