@@ -127,10 +127,10 @@ def test_a_size_in_memory_runs_on_the_others_data_held_by_the_workers(joined, tm
     info = case.extra_info
     assert info["dask_data"] == "in memory" and info["dask_chunks"] == 3
     assert info["dask_cluster"]["scheduler"] == joined.scheduler.address and info["dask_cluster"]["threads"] == 2
-    assert info["agreement_error"] <= AGREEMENT_RTOL and info["read_s"] > 0
+    assert info["agreement_error"] <= AGREEMENT_RTOL["float64"] and info["read_s"] > 0
     assert info["dask_floor_s"] > 0 and 3 <= info["dask_floor_calls"] <= 7
     got = case.impl.step(*case.size.problem)
-    assert relative_error(got, case.size.reference, prep.size(3 * BLOCK_EXAMPLES, 5).problem) <= 1e-9
+    assert relative_error(got, case.size.reference, prep.size(3 * BLOCK_EXAMPLES, 5, "float64").problem) <= 1e-9
     memory = prep.after_timing(CaseSpec("step", "dask_array", 2, 3 * BLOCK_EXAMPLES, 5))
     assert memory["peak_rss_bytes"] > 8 * 3 * BLOCK_EXAMPLES * 5
     assert set(memory["worker_peak_rss_bytes"]) == set(joined.scheduler_info()["workers"])
@@ -148,7 +148,7 @@ def test_past_the_memory_limit_dask_generates_its_data_and_the_others_are_refuse
     case = preparer(tmp_path, announced).step_case(CaseSpec("step", "dask_array", 2, m, n_x))
     info = case.extra_info
     assert info["dask_data"] == "generated" and info["dask_chunks"] == 3 and "read_s" not in info
-    assert info["agreement_error"] <= AGREEMENT_RTOL and info["dask_floor_s"] > 0
+    assert info["agreement_error"] <= AGREEMENT_RTOL["float64"] and info["dask_floor_s"] > 0
     assert len(announced) == 1 and announced[0] > 0
     assert not (tmp_path / "cache").exists()  # X was never made whole
     np.testing.assert_array_equal(case.size.problem.w, dask_data.parameters(m, n_x)[0])
@@ -280,7 +280,7 @@ def test_run_past_the_memory_limit_end_to_end(tmp_path) -> None:
     dask_step = cases["dask_array-threads=1-m=20000-n_x=5"]
     info = dask_step["extra_info"]
     assert info["status"] == "measured" and info["dask_data"] == "generated" and info["dask_chunks"] == 3
-    assert info["agreement_error"] <= AGREEMENT_RTOL and info["peak_rss_bytes"] > 0
+    assert info["agreement_error"] <= AGREEMENT_RTOL["float64"] and info["peak_rss_bytes"] > 0
     assert [p["pass"] for p in info["passes"]] == [1, 2]
     assert cases["fully_vectorized-threads=1-m=20000-n_x=5"]["extra_info"]["status"] == "refused"
     assert cases["dask_array-threads=1"]["extra_info"]["status"] == "measured"  # training, on X in memory

@@ -17,8 +17,12 @@ from bench.explain import ModelSpeedup
 
 def rows(impls: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(impl, impl.replace("_", " ") + " label", m, 10, 1e-6 * m, "measured") for impl in impls for m in (100, 1000)],
-        columns=["impl", "label", "m", "n_x", "seconds", "status"],
+        [
+            (impl, impl.replace("_", " ") + " label", m, 10, "float64", 1e-6 * m, "measured")
+            for impl in impls
+            for m in (100, 1000)
+        ],
+        columns=["impl", "label", "m", "n_x", "dtype", "seconds", "status"],
     )
 
 
