@@ -45,15 +45,15 @@ def test_without_jax_asking_for_jax_peer_says_which_extra_to_install(tmp_path: P
 def test_an_unsupported_jax_is_named_with_the_supported_range(tmp_path: Path) -> None:
     done = bench_with(WITH_JAX_0_11, "run", "--impl", "jax_peer", "--output", str(tmp_path))
     assert done.returncode == 2
-    assert "jax_peer supports JAX 0.4.30 up to (not including) 0.11; found JAX 0.11.1" in done.stderr
+    assert "jax_peer supports JAX 0.8.0 up to (not including) 0.11; found JAX 0.11.1" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_an_unsupported_jax_leaves_the_peer_out_of_the_registry(monkeypatch) -> None:
     version = metadata.version
-    monkeypatch.setattr(metadata, "version", lambda name: "0.4.29" if name == "jax" else version(name))
+    monkeypatch.setattr(metadata, "version", lambda name: "0.7.2" if name == "jax" else version(name))
     monkeypatch.delitem(sys.modules, "impls.jax_peer", raising=False)  # imported afresh, then put back
-    with pytest.raises(ImportError, match=r"supports JAX 0\.4\.30 up to \(not including\) 0\.11; found JAX 0\.4\.29"):
+    with pytest.raises(ImportError, match=r"supports JAX 0\.8\.0 up to \(not including\) 0\.11; found JAX 0\.7\.2"):
         importlib.import_module("impls.jax_peer")
 
 
@@ -67,7 +67,7 @@ def test_an_unavailable_peer_is_a_value_error_naming_why(monkeypatch) -> None:
 @pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
 @pytest.mark.parametrize(
     ("version", "supported"),
-    [("0.4.30", True), ("0.10.2", True), ("0.10.9.dev20261201", True), ("0.4.29", False), ("0.11.0", False)],
+    [("0.8.0", True), ("0.10.2", True), ("0.10.9.dev20261201", True), ("0.7.2", False), ("0.11.0", False)],
 )
 def test_the_supported_range_is_from_the_lowest_up_to_the_bound(version: str, supported: bool) -> None:
     from impls.jax_peer import version_problem
