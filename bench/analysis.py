@@ -504,12 +504,28 @@ def explanations(models: Models, results: pd.DataFrame) -> dict[tuple[str, str, 
     }
 
 
+def with_model_times(results: pd.DataFrame, models: Models) -> pd.DataFrame:
+    """The results with each extrapolated step's `seconds` predicted by its cost model from every measured size.
+
+    The sweep's own prediction (`predicted_s`, from smaller sizes only) decided
+    to skip the case; the run's model knows every size, larger n_x included.
+    Without a model, the sweep's prediction stays.
+    """
+    out = results.copy()
+    for index, row in results[(results.kind == "step") & (results.status == "extrapolated")].iterrows():
+        model = models.get((row.impl, int(row.threads), row["dtype"]))
+        if model is not None:
+            out.at[index, "seconds"] = float(model.predict(row.m, row.n_x)[0])
+    return out
+
+
 def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None = None) -> Analysis:
     """The whole analysis of one run's tables; `caches` sizes the cost models' levels (unknown: one level)."""
-    pairs = speedups_by_baseline(results, passes)
-    limits = read_limit(results)
     caches = caches or Caches()
     models, unfitted = fit_models(results, caches)
+    results = with_model_times(results, models)
+    pairs = speedups_by_baseline(results, passes)
+    limits = read_limit(results)
     return Analysis(
         results=results,
         passes=passes,

@@ -2,15 +2,16 @@
 
 import os
 from importlib import metadata
+from pathlib import Path
 
 import numba
 import psutil
 
-from bench.model import read_caches
 from bench.threads import read_back
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "pandas", "scikit-learn", "pytest-benchmark")
 ENVIRONMENT_PREFIXES = ("OPENBLAS", "OMP_", "MKL_", "NUMBA_", "BLIS_", "GOTO_")
+CACHE_DIRECTORY = Path("/sys/devices/system/cpu/cpu0/cache")
 
 
 def _version(package: str) -> str | None:
@@ -31,6 +32,26 @@ def _numba_threading_layer() -> str:
 def relevant_environment() -> dict[str, str]:
     """The variables of this process that size thread pools or choose BLAS kernels."""
     return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)}
+
+
+def read_caches(directory: Path = CACHE_DIRECTORY) -> dict[str, int]:
+    """This machine's data and unified cache sizes seen by CPU 0, in bytes: {"L1d": ..., "L2": ..., "L3": ...}.
+
+    From Linux's sysfs; empty where it is not readable (other systems), and
+    the cost models (bench/model.py) then fit one per-element cost for all sizes.
+    """
+    sizes = {}
+    for index in sorted(directory.glob("index*")):
+        try:
+            level = (index / "level").read_text().strip()
+            kind = (index / "type").read_text().strip()
+            size = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        if kind == "Instruction" or not size.endswith("K"):
+            continue
+        sizes["L1d" if level == "1" else f"L{level}"] = int(size[:-1]) * 1024
+    return sizes
 
 
 def machine_info() -> dict[str, object]:

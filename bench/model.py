@@ -21,7 +21,6 @@ how well it predicts a size it did not see.
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,7 +33,6 @@ CONFIDENCE = 0.95
 RESAMPLES = 199
 SEED = 20261128  # the intervals are the same every time a run is analysed
 WITHIN = 1.5  # "predicted within 1.5x": the issue's target for sizes a model never saw
-CACHE_DIRECTORY = Path("/sys/devices/system/cpu/cpu0/cache")
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,6 @@ class Caches:
     def from_machine_info(cls, machine: dict) -> "Caches":
         sizes = machine.get("caches") or {}
         return cls(sizes.get("L1d"), sizes.get("L2"), sizes.get("L3"))
-
-    @classmethod
-    def of_this_machine(cls) -> "Caches":
-        return cls.from_machine_info({"caches": read_caches()})
 
     def shares(self, bytes_x: np.ndarray) -> np.ndarray:
         """Per size, the share of X's per-element cost charged at each of LEVELS (rows sum to 1).
@@ -73,26 +67,6 @@ class Caches:
         if self.l3_bytes is not None and bytes_x <= self.l3_bytes:
             return "L3"
         return "memory"
-
-
-def read_caches(directory: Path = CACHE_DIRECTORY) -> dict[str, int]:
-    """This machine's data and unified cache sizes seen by CPU 0, in bytes: {"L1d": ..., "L2": ..., "L3": ...}.
-
-    From Linux's sysfs; empty where it is not readable (other systems), and
-    a model then fits one per-element cost for all sizes.
-    """
-    sizes = {}
-    for index in sorted(directory.glob("index*")):
-        try:
-            level = (index / "level").read_text().strip()
-            kind = (index / "type").read_text().strip()
-            size = (index / "size").read_text().strip()
-        except OSError:
-            continue
-        if kind == "Instruction" or not size.endswith("K"):
-            continue
-        sizes["L1d" if level == "1" else f"L{level}"] = int(size[:-1]) * 1024
-    return sizes
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ COLUMNS = [
     "as_installed",  # this row is what a user gets as installed: the "all cores" setting (bench/journal.py)
     "status",  # measured, extrapolated (over budget), refused (memory), disagrees, failed, timed out
     "passes",  # passes measured (0 when not measured)
-    "seconds",  # median over passes of pass medians where measured, predicted_s where extrapolated
+    "seconds",  # median over passes of pass medians where measured; where extrapolated, predicted_s, which the
+    # report replaces with the run's cost model prediction (bench.analysis.with_model_times)
     "seconds_low",  # 95% interval of `seconds` from the pass medians (t-interval; NaN with one pass)
     "seconds_high",
     "median_s",  # the rest: pooled over the rounds of every pass

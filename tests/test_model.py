@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from bench import cli, model
-from bench.budget import Predictor
-from tests.synthetic import measured_case, run_of
+from bench.analysis import with_model_times
+from bench.machine import read_caches
+from bench.results import tidy
+from tests.synthetic import measured_case, run_of, skipped_case
 
 CACHES = model.Caches(l1d_bytes=32 * 1024, l2_bytes=512 * 1024, l3_bytes=32 * 1024**2)
 SIZES = [(m, n_x) for m in (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000) for n_x in (1, 10, 100, 1_000)]
@@ -95,16 +97,19 @@ def test_caches_are_read_from_sysfs(tmp_path) -> None:
         folder.mkdir()
         for name, text in (("level", level), ("type", kind), ("size", size)):
             (folder / name).write_text(text + "\n")
-    assert model.read_caches(tmp_path) == {"L1d": 32 * 1024, "L2": 512 * 1024, "L3": 32 * 1024**2}
-    assert model.read_caches(tmp_path / "absent") == {}
+    assert read_caches(tmp_path) == {"L1d": 32 * 1024, "L2": 512 * 1024, "L3": 32 * 1024**2}
+    assert read_caches(tmp_path / "absent") == {}
 
 
-def test_the_sweep_predicts_from_the_model_once_it_can_be_fitted() -> None:
-    predictor = Predictor(caches=CACHES)
-    for m, n_x in [(100, 10), (1_000, 10), (100, 100), (1_000, 100)]:
-        predictor.record("impl", m, n_x, cost(m, n_x, STEP))
-    # the rule of thumb would scale m=1000, n_x=10 by 10x; the model knows what an example and an element cost
-    assert predictor.predict("impl", 10_000, 1) == pytest.approx(cost(10_000, 1, STEP), rel=0.05)
+def test_an_extrapolated_step_takes_the_time_its_model_predicts() -> None:
+    sizes = [size for size in SIZES if size != (100_000, 1_000)]  # every level measured, but not this size
+    cases = [measured_case("fully_vectorized", m, n_x, cost(m, n_x, STEP), spread=0.0) for m, n_x in sizes]
+    skipped = skipped_case("fully_vectorized", 100_000, 1_000, predicted_s=1.0)  # the sweep's rule of thumb
+    results = tidy(run_of([*cases, skipped]))
+    fitted, _ = model.fit_models(results, CACHES)
+    row = with_model_times(results, fitted).query("m == 100_000 and n_x == 1_000").iloc[0]
+    assert row.seconds == pytest.approx(cost(100_000, 1_000, STEP), rel=0.05) and row.predicted_s == 1.0
+    assert with_model_times(results, {}).query("m == 100_000 and n_x == 1_000").seconds.iloc[0] == 1.0
 
 
 def synthetic_run(tmp_path, caches: bool = True):
