@@ -615,8 +615,8 @@ def _relative(found: Analysis) -> str:
         installed = rows[(rows.setting == ALL_CORES) & (rows.dtype == WIDE)]
         said = [f"{r.ratio_median:.2g}x with {r.size_range}" for r in installed.itertuples()]
         headline = (
-            f"As installed ({WIDE}), the step of {labels.get(impl, impl)} takes "
-            f"{' and '.join(said)} the time of {labels.get(against, against)}'s (medians)."
+            f"As installed ({WIDE}), the time of the step of {labels.get(impl, impl)} over that of "
+            f"{labels.get(against, against)} is {' and '.join(said)} (medians)."
             if said
             else ""
         )

@@ -353,6 +353,6 @@ def test_the_report_says_what_jax_gains_or_loses_per_size_range(with_dtypes) -> 
     section = text.split("## JAX against numpy and the fused kernel")[1].split("## Charts")[0]
     assert "### `jax_peer` against `fully_vectorized`" in section and "against `numba_fused`" not in section
     assert (
-        "As installed (float64), the step of jax peer takes 3x with X under 1 MB and 0.8x with X of 100 MB or more "
-        "the time of fully vectorized's (medians)."
+        "As installed (float64), the time of the step of jax peer over that of fully vectorized is 3x with X under "
+        "1 MB and 0.8x with X of 100 MB or more (medians)."
     ) in section
