@@ -49,7 +49,7 @@ def part_calls(problem: Problem) -> dict[str, Callable[[int], object]]:
         return lambda threads: numba_fused._fused(X, y, weights, b, block, threads, parts)
 
     return {
-        "read of X": lambda threads: _parallel_sum(flat, threads),
+        "read of X": lambda threads: _parallel_sum(flat, threads),  # the read kernel itself, timed in our rounds
         "pass 1": kernel(numba_fused.PASS_1),
         "+ math": kernel(numba_fused.MATH),
         "+ pass 2": kernel(numba_fused.PASS_2),
@@ -105,6 +105,7 @@ def split_table(problem: Problem, thread_counts: Sequence[int], rounds: int) -> 
 
 
 def as_dtype(problem: Problem, dtype: np.dtype) -> Problem:
+    """The same problem with X, Y and w in `dtype`, as a float32 benchmark case would hold them."""
     X, Y, w, b = problem
     return Problem(X.astype(dtype, copy=False), Y.astype(dtype, copy=False), w.astype(dtype, copy=False), b)
 
@@ -118,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.m is None) != (args.n_x is None):
         parser.error("give both --m and --n-x, or neither")
+    if args.rounds < 1 or (args.m is not None and (args.m < 1 or args.n_x < 1)):
+        parser.error("--rounds, --m and --n-x must be at least 1")
     sizes = SIZES if args.m is None else ((int(args.m), args.n_x),)
     threads = sorted({1, all_cores()})
     for m, n_x in sizes:

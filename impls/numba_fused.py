@@ -47,7 +47,7 @@ ROWS = 4  # rows of X per sweep over z: z is loaded and stored once per four row
 # the same kernel stopped after each, to see where the time goes.
 PASS_1, MATH, PASS_2 = 1, 2, 3
 FASTMATH = {"reassoc", "contract"}  # sums may be reordered, so that they vectorize; inf and NaN stay
-_part = numba.njit(fastmath=FASTMATH, error_model="numpy", cache=True)
+_part = numba.njit(fastmath=FASTMATH, error_model="numpy", cache=True)  # numpy: no ZeroDivisionError branches
 
 
 @_part

@@ -29,10 +29,12 @@ from `float_format(x)`, the format of the argument. Their measured errors
 against `math.exp` and `math.log1p` over the whole range, ends and
 subnormal results included, are asserted in tests/test_simd_math.py.
 
-No `fastmath` here: `(t * log2(e) + shift) - shift` rounds to an integer,
-and reassociation would fold it away. numba compiles each function with its
-own flags, so a kernel compiled with fastmath keeps these instructions exact
-(the tests check them inside such a kernel too).
+fastmath allows only `contract` (fused multiply-adds) here, never
+reassociation: `(t * log2(e) + shift) - shift` rounds to an integer, and
+`(t - k hi) - k lo` keeps the reduction exact; reassociated, both would fold
+away. numba compiles each function with its own flags, so a kernel compiled
+with `reassoc` keeps these instructions as written (the tests check them
+inside such a kernel too).
 """
 
 import math

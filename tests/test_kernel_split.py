@@ -48,6 +48,7 @@ def test_main_prints_one_table_per_dtype(capsys) -> None:
     assert out.count("+ pass 2") == 2 * len({1, kernel_split.all_cores()})
 
 
-def test_main_wants_both_m_and_n_x() -> None:
+@pytest.mark.parametrize("argv", [["--m", "2000"], ["--rounds", "0"], ["--m", "0", "--n-x", "3"]])
+def test_main_refuses_incomplete_or_empty_sizes(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
-        kernel_split.main(["--m", "2000"])
+        kernel_split.main(argv)
