@@ -73,6 +73,15 @@ class Grid:
 # (Python floats whatever it is given). Not the notes' code as written: its naive math breaks sooner in
 # float32 (tests/test_impls.py), nor numba_loop or dask_array, which compute in float64.
 FLOAT32_IMPLS = ("double_loop", "features_vectorized", "fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer")
+# float32 where X streams from memory (m = 1e6: 400 MB in float32; the Python loops are extrapolated there) and
+# at m = 1e4 (X in cache), where the loops are measured too: the float32 claims verdict.
+FLOAT32_SIZES = ((10_000, 100), (1_000_000, 100))
+# dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6), m = 1e5 between them
+# for the budget's prediction; no training run: train() on numpy arrays would send X inside every iteration's task
+# graph, which no dask user does.
+DASK_SIZES = tuple((m, 100) for m in (10_000, 100_000, 1_000_000))
+NOTES_IMPLS = ("notes_double_loop", "notes_features_vectorized", "notes_fully_vectorized")
+NOTES_SIZES = tuple((m, n_x) for m in (100, 1_000, 10_000) for n_x in (10, 100, 1_000))
 FULL_M = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
@@ -93,10 +102,28 @@ PROFILES: dict[str, Grid] = {
         dtypes_at=(DtypeAt("float32", ((10_000, 100),), FLOAT32_IMPLS),),  # each float32 path, end to end
         impl_sizes={"dask_array": ((10_000, 100),)},  # dask's per-call overhead: one size is enough for a look
     ),
-    # About five minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8). Seven n_x from 1 to 1000 and
-    # decades of m: the cost models (bench/model.py) draw the claims' boundaries between them. A case costs at
-    # most 10 s over its passes: past that the models extrapolate it (the Python loops at the largest sizes).
+    # About five minutes on 2 cores; X stays at or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the
+    # cost models (bench/model.py) draw the claims' boundaries between them. A case costs at most 10 s over its
+    # passes: past that the models extrapolate it (the Python loops at the largest sizes). 17 workers x 3 passes
+    # each start a process (~2 s) and each case costs ~0.3 s beyond its timing (data, agreement, read), so the
+    # notes' code as written runs on 9 sizes of its own, where its loops can be measured.
     "default": Grid(
+        m=(100, 1_000, 10_000, 100_000, 1_000_000),
+        n_x=(1, 10, 100, 1_000),
+        max_elements=10**8,
+        max_time_s=0.03,
+        passes=3,
+        min_rounds=3,
+        budget_s=10.0,
+        threads="1,all",
+        train_size=(2_000, 100),
+        train_iterations=20,
+        dtypes_at=(DtypeAt("float32", FLOAT32_SIZES, FLOAT32_IMPLS),),
+        impl_sizes={"dask_array": DASK_SIZES, **dict.fromkeys(NOTES_IMPLS, NOTES_SIZES)},
+    ),
+    # The default's settings on seven n_x and every implementation on every size: ~10 minutes on 2 cores. The
+    # reference run (reports/reference) is this grid.
+    "fine": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
         n_x=(1, 3, 10, 30, 100, 300, 1_000),
         max_elements=10**8,
@@ -107,13 +134,8 @@ PROFILES: dict[str, Grid] = {
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
-        # float32 where X streams from memory (m = 1e6: 400 MB in float32; the Python loops are extrapolated
-        # there) and at m = 1e4 (X in cache), where the loops are measured too: the float32 claims verdict.
-        dtypes_at=(DtypeAt("float32", ((10_000, 100), (1_000_000, 100)), FLOAT32_IMPLS),),
-        # dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6), m = 1e5
-        # between them for the budget's prediction; no training run: train() on numpy arrays would send X inside
-        # every iteration's task graph, which no dask user does.
-        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000))},
+        dtypes_at=(DtypeAt("float32", FLOAT32_SIZES, FLOAT32_IMPLS),),
+        impl_sizes={"dask_array": DASK_SIZES},
     ),
     # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB, float32 everywhere it applies.
     "full": Grid(

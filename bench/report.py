@@ -409,8 +409,9 @@ def _spread(row: Any) -> str:
 
 
 def _headline(found: Analysis) -> str:
-    """Which baseline gives which answer, and how much the loop's form alone moves every speedup."""
-    verdict = found.verdict
+    """Which baseline gives which answer (float64, the notes' dtype), and how much the loop's form alone moves
+    every speedup."""
+    verdict = found.verdict[found.verdict.dtype == WIDE]
     measured = verdict[verdict.measured_sizes > 0]
     setting = ONE_THREAD if (measured.setting == ONE_THREAD).any() else ALL_CORES
     answers = []
@@ -715,7 +716,7 @@ def _bandwidth(found: Analysis) -> str:
     fastest = found.fastest
     if fastest is None:
         return "No measured step has a streaming-read reference."
-    limits = found.read_limit[(found.read_limit.setting == ALL_CORES) & (found.read_limit.dtype == fastest.dtype)]
+    limits = found.read_limit[(found.read_limit.setting == ALL_CORES) & (found.read_limit.dtype == fastest["dtype"])]
     largest = limits[(limits.m == fastest.m) & (limits.n_x == fastest.n_x)].sort_values("read_multiple")
     lines = [
         f"At the largest X measured (m = {fastest.m}, n_x = {fastest.n_x}, {fastest.bytes_x / 1e6:.0f} MB), "
