@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILES,
         default="default",
-        help="size grid: quick (~1 min), default (a few min), full (long; m up to 1e7). Default: default",
+        help="size grid: quick (~3 min), default (~8 min), fine (seven n_x, ~11 min), full (long; m up to 1e7). "
+        "Default: default",
     )
     run.add_argument(
         "--output", type=Path, default=Path("reports/latest"), help="run directory. Default: reports/latest"
