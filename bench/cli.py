@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILES,
         default="default",
-        help="size grid: quick (~3 min), default (~8 min), fine (seven n_x, ~11 min), full (long; m up to 1e7). "
+        help="size grid: quick (~4 min), default (~8 min), fine (seven n_x, ~11 min), full (long; m up to 1e7). "
         "Default: default",
     )
     run.add_argument(

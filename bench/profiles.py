@@ -1,5 +1,6 @@
 """The sweep's grids, as data: which sizes and dtypes each profile measures and how long a case may take."""
 
+import dataclasses
 from dataclasses import dataclass, field
 
 DEFAULT_DTYPE = "float64"
@@ -87,7 +88,7 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About two minutes on 2 cores, numba compilation included: 17 workers x 2 passes, each starting a process.
+    # Three to four minutes on 2 cores (233 s in CI, numba compiling): 17 workers x 2 passes, each a process.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
@@ -122,22 +123,6 @@ PROFILES: dict[str, Grid] = {
         dtypes_at=(DtypeAt("float32", FLOAT32_SIZES, FLOAT32_IMPLS),),
         impl_sizes={"dask_array": DASK_SIZES, **dict.fromkeys(NOTES_IMPLS, NOTES_SIZES)},
     ),
-    # The default's settings on seven n_x and every implementation on every size: ~11 minutes on 2 cores. The
-    # reference run (reports/reference) is this grid.
-    "fine": Grid(
-        m=(100, 1_000, 10_000, 100_000, 1_000_000),
-        n_x=(1, 3, 10, 30, 100, 300, 1_000),
-        max_elements=10**8,
-        max_time_s=0.04,
-        passes=3,
-        min_rounds=3,
-        budget_s=10.0,
-        threads="1,all",
-        train_size=(2_000, 100),
-        train_iterations=20,
-        dtypes_at=(DtypeAt("float32", FLOAT32_SIZES, FLOAT32_IMPLS),),
-        impl_sizes={"dask_array": DASK_SIZES},
-    ),
     # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB, float32 everywhere it applies.
     "full": Grid(
         m=FULL_M,
@@ -161,3 +146,8 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
     ),
 }
+# The default's settings on seven n_x, 0.04 s per case, every implementation on every size: ~11 minutes on 2
+# cores. The reference run (reports/reference) is this grid.
+PROFILES["fine"] = dataclasses.replace(
+    PROFILES["default"], n_x=(1, 3, 10, 30, 100, 300, 1_000), max_time_s=0.04, impl_sizes={"dask_array": DASK_SIZES}
+)
