@@ -55,12 +55,9 @@ class ModelSpeedup:
 
 
 def model_speedup(
-    models: Models, claim: Claim, setting: str, baseline: str, m: np.ndarray, n_x: np.ndarray
-) -> ModelSpeedup | None:
-    """The claim's speedup predicted on the grid m x n_x; None if either model is missing."""
-    base, impl = setting_model(models, baseline, ONE_THREAD), setting_model(models, claim.impl, setting)
-    if base is None or impl is None:
-        return None
+    base: CostModel, impl: CostModel, claim: Claim, setting: str, m: np.ndarray, n_x: np.ndarray
+) -> ModelSpeedup:
+    """The claim's speedup, base model over implementation model, predicted on the grid m x n_x."""
     m_grid, n_x_grid = np.meshgrid(m, n_x)
     (base_s, base_resampled), (impl_s, impl_resampled) = (
         model.predict_samples(m_grid, n_x_grid) for model in (base, impl)
@@ -158,9 +155,9 @@ def explain(
         for setting in SETTINGS:
             impl = setting_model(models, claim.impl, setting)
             base = setting_model(models, baseline, ONE_THREAD)
-            grid = model_speedup(models, claim, setting, baseline, m, n_x)
-            if grid is None or base is None or impl is None or (setting != ONE_THREAD and impl.threads == 1):
+            if base is None or impl is None or (setting != ONE_THREAD and impl.threads == 1):
                 continue
+            grid = model_speedup(base, impl, claim, setting, m, n_x)
             why = why_sentences(base, impl) if setting == ONE_THREAD else []
             found[(claim.impl, setting)] = Explanation(grid, why, boundary_sentences(grid, n_xs))
     return found

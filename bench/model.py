@@ -212,11 +212,11 @@ def fit_model(cases: pd.DataFrame, caches: Caches, intervals: bool = True) -> Co
     bytes_x = cases.bytes_x.to_numpy(float)
     candidates = _candidate_terms(np.array([caches.level(b) for b in bytes_x]))
     shares = caches.shares(bytes_x)
-    scores = [_loo_score(_loo_ratios(terms.design(m, n_x, shares), seconds)) for terms in candidates]
-    terms = candidates[int(np.argmin(scores))]  # ties: the simpler model, listed first
-    design = terms.design(m, n_x, shares)
+    designs = [terms.design(m, n_x, shares) for terms in candidates]
+    left_out = [_loo_ratios(design, seconds) for design in designs]
+    best = int(np.argmin([_loo_score(ratios) for ratios in left_out]))  # ties: the simpler model, listed first
+    terms, design, loo = candidates[best], designs[best], left_out[best]
     coefficients = fit_relative(design, seconds)
-    loo = _loo_ratios(design, seconds)
     return CostModel(
         impl=impl,
         threads=threads,
