@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -96,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILES,
         default="default",
-        help="size grid: quick (~4 min), default (~8 min), fine (seven n_x, ~11 min), full (long; m up to 1e7). "
+        help="size grid: quick (~1.5 min; no peer libraries), default (~7 min), fine (seven n_x, ~11 min), "
+        "full (long; m up to 1e7). "
         "Default: default",
     )
     run.add_argument(
@@ -267,13 +269,10 @@ def grid_for(args: argparse.Namespace) -> Grid:
 def command_run(args: argparse.Namespace, console: Console) -> int:
     from bench.manager import SweepSettings, run_sweep
 
-    impls = tuple(args.impl) if args.impl else tuple(IMPLEMENTATIONS)
-    if not args.impl:
-        for reason in UNAVAILABLE.values():
-            console.print(f"[yellow]not measured:[/] {reason}")
+    grid = grid_for(args)
+    impls = tuple(args.impl) if args.impl else _profile_impls(args.profile, grid, console)
     if "fully_vectorized" not in impls:  # every case is checked against it
         impls = ("fully_vectorized", *impls)
-    grid = grid_for(args)
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         threads = parse_threads(grid.threads)
@@ -282,12 +281,40 @@ def command_run(args: argparse.Namespace, console: Console) -> int:
     environment = _dask_environment(args, console)
     if environment is None:
         return 2
-    settings = SweepSettings(args.profile, grid, impls, threads, all_cores(), args.output, args.resume, environment)
+    rerun = rerun_command(args.argv)
+    settings = SweepSettings(
+        args.profile, grid, impls, threads, all_cores(), args.output, args.resume, environment, rerun
+    )
     started = time.perf_counter()
     exit_code = run_sweep(settings, console)
     console.print(f"sweep took {time.perf_counter() - started:.0f} s")
     report_exit = command_report(argparse.Namespace(run_dir=args.output), console)
     return exit_code or report_exit
+
+
+def _profile_impls(profile: str, grid: Grid, console: Console) -> tuple[str, ...]:
+    """The implementations a profile measures when no --impl is given, after saying which it leaves out and why."""
+    if grid.peers:
+        for reason in UNAVAILABLE.values():
+            console.print(f"[yellow]not measured:[/] {reason}")
+        return tuple(IMPLEMENTATIONS)
+    peers = [name for name, impl in IMPLEMENTATIONS.items() if impl.peer]
+    console.print(f"the {profile} profile leaves out the peer libraries ({', '.join(peers)}); --impl NAME adds one")
+    return tuple(name for name in IMPLEMENTATIONS if name not in peers)
+
+
+def rerun_command(argv: Sequence[str]) -> str:
+    """`python -m bench run` with the options of `argv` (a run's arguments), into DIR: how to measure the same again."""
+    kept, skip_value = [], False
+    for argument in argv:
+        name, has_value = argument.split("=")[0], "=" in argument
+        if skip_value:
+            skip_value = False
+        elif len(name) > 2 and "--output".startswith(name):  # argparse takes --out for --output
+            skip_value = not has_value
+        elif not (len(name) > 2 and "--resume".startswith(name)):
+            kept.append(argument)
+    return shlex.join(["python", "-m", "bench", *kept, "--output", "DIR"])
 
 
 def _dask_environment(args: argparse.Namespace, console: Console) -> dict[str, str] | None:
@@ -555,6 +582,7 @@ def command_predict(args: argparse.Namespace, console: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)  # logs get full lines
     commands = {
         "run": command_run,

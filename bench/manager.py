@@ -59,6 +59,7 @@ class SweepSettings:
     output: Path
     resume: bool
     environment: dict[str, str] = field(default_factory=dict)  # for every worker, e.g. the dask cluster's settings
+    command: str = ""  # the command that measures the same again, into DIR (the report shows it)
 
     def case_limit_s(self) -> float:
         """How long one case may take before its worker is deemed hung: twice the budget, plus start-up."""

@@ -72,6 +72,7 @@ class CasePreparer:
     predictor: Predictor = field(default_factory=Predictor)
     announce: Callable[[float], None] = field(default=lambda seconds: None, repr=False)
     _size: PreparedSize | None = None
+    _joined_dask: bool = False
 
     def size(self, m: int, n_x: int, dtype: str) -> PreparedSize:
         """The problem at (m, n_x) in `dtype` with its reference result; refused when it would not fit in memory."""
@@ -99,6 +100,7 @@ class CasePreparer:
         if case.impl == CHUNKED_IMPL:
             from bench import dask_case  # dask loads only in its own workers
 
+            self._joined_dask = True
             return dask_case.prepare(self, case)
         impl = IMPLEMENTATIONS[case.impl]
         slow = self.check_budget(case)
@@ -132,6 +134,13 @@ class CasePreparer:
         from bench import dask_case
 
         return dask_case.after_timing()
+
+    def close(self) -> None:
+        """Leave the dask cluster if a case joined one (its data released); nothing otherwise."""
+        if self._joined_dask:
+            from bench import dask_case
+
+            dask_case.close_session()
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""

@@ -30,6 +30,8 @@ class Grid:
     measure parallel implementations with ("1,all"). `impl_sizes` gives an
     implementation steps at sizes of its own instead of the grid's (a frugal
     few, or sizes past memory that only it can run), and no training run.
+    Without `peers`, a run measures only this project's implementations, not
+    the other libraries' (scikit-learn, JAX, dask), unless --impl names them.
     """
 
     m: tuple[int, ...]
@@ -45,6 +47,7 @@ class Grid:
     dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
     dtypes_at: tuple[DtypeAt, ...] = ()
     impl_sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    peers: bool = True
 
     def sizes(self) -> list[tuple[int, int]]:
         """(m, n_x) pairs within max_elements, smallest m * n_x first."""
@@ -88,7 +91,8 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # Three to four minutes on 2 cores (233 s in CI, numba compiling): 17 workers x 2 passes, each a process.
+    # About a minute on 2 cores: this project's implementations only (12 workers x 2 passes, each a process; the
+    # peer libraries' imports and compiles cost seconds per worker), small sizes, two passes.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
@@ -101,7 +105,8 @@ PROFILES: dict[str, Grid] = {
         train_size=(1_000, 10),
         train_iterations=10,
         dtypes_at=(DtypeAt("float32", ((10_000, 100),), FLOAT32_IMPLS),),  # each float32 path, end to end
-        impl_sizes={"dask_array": ((10_000, 100),)},  # dask's per-call overhead: one size is enough for a look
+        impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
+        peers=False,
     ),
     # About eight minutes on 2 cores (441 s sweep + 40 s report here; the issue's 5 is not met); X stays at or under
     # 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the

@@ -332,13 +332,18 @@ def _summary(run: dict[str, Any], table: pd.DataFrame) -> str:
     lines = [
         f"- run: {run.get('datetime', 'unknown time')}, profile `{settings.get('profile', '?')}`",
         f"- commit: `{commit.get('id', 'unknown')}`{dirty}",
-        f"- regenerate: `python -m bench run --profile {settings.get('profile', 'default')} --output DIR`; "
+        f"- regenerate: `{settings.get('command') or _profile_command(settings)}`; "
         "rebuild this report from the JSON: `python -m bench report DIR`",
         _how_measured(run, table),
     ]
     if settings.get("interrupted"):
         lines.append("- **this sweep was interrupted**: the report shows the cases it finished")
     return "\n".join(lines)
+
+
+def _profile_command(settings: dict[str, Any]) -> str:
+    """The command of a run that did not record its own (made before it did): its profile's."""
+    return f"python -m bench run --profile {settings.get('profile', 'default')} --output DIR"
 
 
 def _threads(count: Any) -> str:

@@ -134,6 +134,7 @@ class WorkerPlugin:
         machine_info.update(our_machine_info())
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.preparer.close()
         if not self.want_machine_info:  # it takes a second (cpuinfo): one worker per run is enough
             return
         config = session.config

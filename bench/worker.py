@@ -72,6 +72,9 @@ def pytest_arguments(spec: WorkerSpec) -> list[str]:
         f"--benchmark-min-rounds={spec.min_rounds}",
         f"--benchmark-max-time={spec.max_time_s}",
         "--benchmark-quiet",
+        "--assert=plain",  # the suite asserts nothing: no rewriting of plugins' modules in every worker
+        "-p",
+        "pytest_benchmark.plugin",  # the one plugin a worker needs (PLUGIN_AUTOLOAD off, see main)
     ]
 
 
@@ -117,6 +120,7 @@ def main() -> int:
     if readback["xla_threads"] is not None:
         pools["xla"] = readback["xla_threads"]
     plugin = WorkerPlugin(spec.cases, preparer, spec.iterations, emit, pools, spec.machine_info, spec.min_rounds)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # other installed plugins (hypothesis...) cost every worker
     exit_code = pytest.main(pytest_arguments(spec), plugins=[plugin])
     if plugin.machine_info:
         emit({"event": "machine", "machine_info": plugin.machine_info})
@@ -125,4 +129,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every event is flushed and the plugin has closed what must be closed (a dask session): skip the
+    # interpreter's teardown, which took 0.5 s per worker with numba's thread pool loaded.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

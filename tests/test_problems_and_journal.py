@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from bench import journal
 from bench.problems import human_bytes, make_problem, memory_refusal
@@ -109,3 +110,19 @@ def test_streaming_read_reads_the_whole_array() -> None:
     reading = streaming_read(np.ones((3, 5)), repeats=2)
     assert reading.nbytes == 120
     assert reading.gbytes_per_s > 0  # a finite, positive time was taken
+
+
+@pytest.mark.parametrize(("budget_s", "reads"), [(0.0, 3), (60.0, 7)])
+def test_streaming_read_stops_after_its_time_budget(
+    monkeypatch: pytest.MonkeyPatch, budget_s: float, reads: int
+) -> None:
+    from bench import bandwidth
+
+    sizes: list[int] = []
+    real_sum = bandwidth._parallel_sum
+    monkeypatch.setattr(
+        bandwidth, "_parallel_sum", lambda flat, threads: sizes.append(flat.size) or real_sum(flat, threads)
+    )
+    monkeypatch.setattr(bandwidth, "READ_BUDGET_S", budget_s)
+    bandwidth.streaming_read(np.ones((10, 100)), repeats=7)
+    assert sizes.count(1000) == reads  # whole reads: the minimum once over budget, all repeats within it

@@ -1,7 +1,9 @@
 """`python -m bench run` end to end on a tiny grid, in a subprocess as a user would run it."""
 
+import io
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -10,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from bench import journal
-from bench.cli import parse_dtypes
+from bench.cli import _profile_impls, parse_dtypes, rerun_command
 from bench.profiles import PROFILES
 from bench.threads import all_cores
 from impls import IMPLEMENTATIONS, UNAVAILABLE
@@ -59,6 +62,21 @@ def test_run_writes_json_csv_charts_and_report(tiny_run: Path) -> None:
     assert set(table.threads) == {1, all_cores()}
     assert (tiny_run / "report.md").exists() and len(list(tiny_run.glob("*.png"))) >= 3
     assert (tiny_run / "speedups.csv").exists()
+    # the report says how to measure the same again: this run's options, its output left to the reader
+    rerun = shlex.join(["python", "-m", "bench", "run", "--profile", "quick", *TINY, "--output", "DIR"])
+    assert f"- regenerate: `{rerun}`" in (tiny_run / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--impl", "dask_array", "--output", "runs/a", "--resume"],
+        ["run", "--out=runs/a", "--impl", "dask_array"],
+        ["run", "--impl", "dask_array", "--outp", "runs/a", "--res"],
+    ],
+)
+def test_rerun_command_keeps_the_options_but_output_and_resume(argv: list[str]) -> None:
+    assert rerun_command(argv) == "python -m bench run --impl dask_array --output DIR"
 
 
 def test_resume_runs_only_what_is_missing(tiny_run: Path) -> None:
@@ -132,6 +150,16 @@ def test_pytest_benchmark_compare_reads_the_merged_json(tiny_run: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "test_step[numba_fused-threads=1-m=80-n_x=3]" in done.stdout.replace("\n", "")
+
+
+def test_quick_leaves_out_the_peer_libraries_and_says_so() -> None:
+    said = io.StringIO()
+    impls = _profile_impls("quick", PROFILES["quick"], Console(file=said, width=200))
+    peers = [name for name, impl in IMPLEMENTATIONS.items() if impl.peer]
+    assert peers and not set(peers) & set(impls)
+    assert set(impls) == set(IMPLEMENTATIONS) - set(peers)
+    assert all(peer in said.getvalue() for peer in peers) and "--impl" in said.getvalue()
+    assert _profile_impls("default", PROFILES["default"], Console(file=io.StringIO())) == tuple(IMPLEMENTATIONS)
 
 
 def test_dtypes_parse_in_the_order_given_without_repeats() -> None:
