@@ -1,10 +1,13 @@
 """Predicting a case's time from the smaller sizes measured before it.
 
-A step's time is linear in m at a fixed n_x (each example costs the same),
-so a case is predicted from the largest smaller m measured at the same n_x.
-Without one, it scales the largest smaller case by m * n_x, the work ratio;
-that errs high where per-example overheads dominate (small n_x), so the
-budget then skips early rather than late. A case the prediction puts over
+A step costs about a + b m + c m n_x (a per call, b per example, c per
+element). Scaling a measured smaller size up by the ratio of m (same n_x) or
+of n_x (same m) over-estimates that, since the scaled-up parts include ones
+that do not grow; so a case is predicted by the smaller of the two, from the
+largest smaller m and the largest smaller n_x measured. Without either, it
+scales the largest smaller case by m * n_x, the work ratio, which errs higher
+still where per-example costs dominate (small n_x). A cache the larger X
+falls out of can make either estimate low; the budget then skips late. A case the prediction puts over
 budget is skipped and shown as extrapolated, never as measured; the report
 then gives it the time the run's cost model predicts from every measured
 size (bench/model.py), not this rule of thumb. The rule stays here because
@@ -45,10 +48,17 @@ class Predictor:
 
 
 def _from_smaller(sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:
-    same_n_x = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
-    if same_n_x:
-        base_m = max(same_n_x)
-        return sizes[(base_m, n_x)] * m / base_m
+    scaled = []
+    smaller_m = [mm for (mm, nn) in sizes if nn == n_x and mm <= m]
+    if smaller_m:
+        base_m = max(smaller_m)
+        scaled.append(sizes[(base_m, n_x)] * m / base_m)
+    smaller_n_x = [nn for (mm, nn) in sizes if mm == m and nn <= n_x]
+    if smaller_n_x:
+        base_n_x = max(smaller_n_x)
+        scaled.append(sizes[(m, base_n_x)] * n_x / base_n_x)
+    if scaled:
+        return min(scaled)
     smaller = [(mm * nn, s) for (mm, nn), s in sizes.items() if mm * nn <= m * n_x]
     if not smaller:
         return None

@@ -15,10 +15,23 @@ def test_prediction_scales_linearly_in_m_at_the_same_n_x() -> None:
     assert predictor.predict("double_loop", 10_000, 10) == pytest.approx(0.5)  # from m=1000, not m=100
 
 
-def test_without_the_same_n_x_prediction_scales_by_the_work() -> None:
+def test_the_prediction_is_the_smaller_of_scaling_along_m_and_along_n_x() -> None:
+    # a per-example cost (features_vectorized: a numpy call per example) makes scaling along m costly, not along n_x
+    predictor = Predictor()
+    predictor.record("features_vectorized", 100, 100, 0.0004)
+    predictor.record("features_vectorized", 1000, 10, 0.004)
+    predictor.record("features_vectorized", 1000, 100, 0.004)
+    assert predictor.predict("features_vectorized", 100, 1000) == pytest.approx(0.004)  # along n_x: 10x
+    assert predictor.predict("features_vectorized", 10_000, 100) == pytest.approx(0.04)  # along m: 10x
+    # both apply at (1000, 1000): along m from (100, 1000) gives 0.005 s, along n_x from (1000, 100) 0.04 s
+    predictor.record("features_vectorized", 100, 1000, 0.0005)
+    assert predictor.predict("features_vectorized", 1000, 1000) == pytest.approx(0.005)
+
+
+def test_with_neither_the_same_m_nor_the_same_n_x_prediction_scales_by_the_work() -> None:
     predictor = Predictor()
     predictor.record("double_loop", 1000, 10, 0.05)
-    assert predictor.predict("double_loop", 1000, 100) == pytest.approx(0.5)
+    assert predictor.predict("double_loop", 10_000, 100) == pytest.approx(5.0)
 
 
 def test_nothing_measured_means_no_prediction() -> None:
