@@ -38,13 +38,16 @@ class Predictor:
     def predict(self, impl: str, m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> float | None:
         """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none.
 
-        From the same dtype's sizes, or, with none, from float64's: a
-        narrower dtype is no slower, so that errs high, as the budget prefers.
+        From the same dtype's sizes and, for a narrower dtype, from float64's
+        too, which bound it from above (half the bytes are no slower): the
+        smaller prediction. A float32 case scaled 100x from one stalled
+        round at a small size would otherwise skip a size float64 measured.
         """
-        own = _from_smaller(self.measured.get((impl, dtype), {}), m, n_x)
-        if own is None and dtype != DEFAULT_DTYPE:
-            return _from_smaller(self.measured.get((impl, DEFAULT_DTYPE), {}), m, n_x)
-        return own
+        predictions = [_from_smaller(self.measured.get((impl, dtype), {}), m, n_x)]
+        if dtype != DEFAULT_DTYPE:
+            predictions.append(_from_smaller(self.measured.get((impl, DEFAULT_DTYPE), {}), m, n_x))
+        known = [p for p in predictions if p is not None]
+        return min(known) if known else None
 
 
 def _from_smaller(sizes: dict[tuple[int, int], float], m: int, n_x: int) -> float | None:

@@ -41,13 +41,17 @@ def test_nothing_measured_means_no_prediction() -> None:
     assert predictor.predict("double_loop", 10, 10) is None  # only larger sizes measured
 
 
-def test_a_dtype_is_predicted_from_its_own_sizes_else_from_float64() -> None:
+def test_a_narrower_dtype_is_predicted_from_its_own_sizes_or_float64s_whichever_is_less() -> None:
     predictor = Predictor()
     predictor.record("numba_fused", 1000, 10, 0.002)
     assert predictor.predict("numba_fused", 10_000, 10, "float32") == pytest.approx(0.02)  # float64's: errs high
     predictor.record("numba_fused", 1000, 10, 0.001, "float32")
     assert predictor.predict("numba_fused", 10_000, 10, "float32") == pytest.approx(0.01)
     assert predictor.predict("numba_fused", 10_000, 10) == pytest.approx(0.02)  # float64 keeps its own
+    # a float32 size scaled from a stalled small one is bounded by float64's measured time at the same size
+    predictor.record("sklearn_peer", 10_000, 100, 0.0084, "float32")  # an 8 ms stall
+    predictor.record("sklearn_peer", 1_000_000, 100, 0.13)
+    assert predictor.predict("sklearn_peer", 1_000_000, 100, "float32") == pytest.approx(0.13)
 
 
 @pytest.mark.parametrize("name", PROFILES)
