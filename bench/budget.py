@@ -7,12 +7,12 @@ that do not grow; so a case is predicted by the smaller of the two, from the
 largest smaller m and the largest smaller n_x measured. Without either, it
 scales the largest smaller case by m * n_x, the work ratio, which errs higher
 still where per-example costs dominate (small n_x). A cache the larger X
-falls out of can make either estimate low; the budget then skips late. A case the prediction puts over
-budget is skipped and shown as extrapolated, never as measured; the report
-then gives it the time the run's cost model predicts from every measured
-size (bench/model.py), not this rule of thumb. The rule stays here because
-every worker process imports this module, and the model's pandas and scipy
-would cost each of them seconds to import.
+falls out of can make either estimate low; the budget then skips late. A
+case the prediction puts over budget is skipped and shown as extrapolated,
+never as measured; the report then gives it the time the run's cost model
+predicts from every measured size (bench/model.py), not this rule of thumb.
+The rule stays here because every worker process imports this module, and
+the model's pandas and scipy would cost each of them seconds to import.
 """
 
 from dataclasses import dataclass, field

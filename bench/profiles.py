@@ -91,8 +91,9 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About a minute on 2 cores: this project's implementations only (12 workers x 2 passes, each a process; the
-    # peer libraries' imports and compiles cost seconds per worker), small sizes, two passes.
+    # About a minute and a half on 2 cores (76 s here, 100 s with numba's caches cold): this project's
+    # implementations only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost
+    # seconds per worker), small sizes, two passes.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
