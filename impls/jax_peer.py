@@ -24,9 +24,10 @@ the slopes of |z| and max(z, 0) there), where training starts (w = 0, b = 0).
 What the benchmark times, and what not:
 
 - not timed: importing JAX and starting XLA's CPU client (`warmup`),
-  copying X, Y and w to the device (`prepare`, `jax.device_put`), and
-  compiling for each shape and dtype (the harness's first, untimed call of
-  a compiled step);
+  handing X, Y and w to the device (`prepare`, `jax.device_put`: on the CPU
+  it uses arrays that start at a 64-byte boundary in place, as the sweep's
+  are, bench/problems.py, and copies others), and compiling for each shape
+  and dtype (the harness's first, untimed call of a compiled step);
 - timed: the call of the compiled step, its run, waiting for it
   (`block_until_ready`), and copying dw (n_x values), db and J back to
   numpy and Python, as every other step returns them.

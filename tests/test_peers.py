@@ -73,3 +73,14 @@ def test_the_supported_range_is_from_the_lowest_up_to_the_bound(version: str, su
     from impls.jax_peer import version_problem
 
     assert (version_problem(version) is None) is supported
+
+
+@pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
+def test_jax_uses_the_sweeps_arrays_in_place(tmp_path: Path) -> None:
+    # The sweep's arrays start at a cache line; JAX on the CPU then does not copy X (1.5 s at 800 MB), which the
+    # README and jax_peer's docstring say. A JAX that copies again fails here, not silently in the sweep's time.
+    from bench.problems import cached_size
+
+    problem = cached_size(300, 20, tmp_path).problem
+    X_on_device = IMPLEMENTATIONS["jax_peer"].prepare(problem)[0]
+    assert X_on_device.unsafe_buffer_pointer() == problem.X.ctypes.data

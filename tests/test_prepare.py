@@ -7,7 +7,7 @@ import pytest
 
 from bench.plan import CaseSpec
 from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, case_info, unsafe_z
-from bench.problems import PreparedSize, cached_size, prepare_size
+from bench.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
 
 
@@ -92,6 +92,18 @@ def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> No
         np.testing.assert_array_equal(got.reference.dw, fresh.reference.dw)
         assert got.problem.b == fresh.problem.b and got.reference.cost == fresh.reference.cost
     assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # ordinary memory, not a map
+    for got in (built, loaded):  # the first worker reads the cache too: every step reads X laid out alike
+        assert all(array.ctypes.data % ALIGNMENT == 0 for array in (*got.problem[:3], got.reference.dw))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_aligned_copy_starts_at_a_cache_line_and_holds_the_same_values(dtype) -> None:
+    for shape in ((1, 1), (3, 5), (7, 1001)):
+        array = np.arange(np.prod(shape), dtype=dtype).reshape(shape)[:, ::-1]  # not contiguous either
+        copy = aligned_copy(array)
+        assert copy.ctypes.data % ALIGNMENT == 0 and copy.flags.c_contiguous and copy.flags.writeable
+        assert copy.dtype == dtype and copy.shape == shape
+        np.testing.assert_array_equal(copy, array)
 
 
 def test_a_call_predicted_slow_is_timed_in_fixed_rounds(tmp_path) -> None:
