@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILES,
         default="default",
-        help="size grid: quick (~1.5 min; no peer libraries), default (~7 min), fine (seven n_x, ~11 min), "
+        help="size grid: quick (~1.5 min; no peer libraries), default (~5.5 min), fine (seven n_x, ~11 min), "
         "full (long; m up to 1e7). "
         "Default: default",
     )

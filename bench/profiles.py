@@ -109,12 +109,12 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About seven minutes on 2 cores (375 s sweep + 30 s report here; the issue's 5 is not met); X stays at or under
+    # About five and a half minutes on 2 cores (303 s sweep + 21 s report here; 5 was the goal); X stays at or under
     # 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (bench/model.py) draw the claims' boundaries
     # between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops
     # at the largest sizes). Measured where the time goes: 17 workers x 3 passes each start a process (1.4 s on
     # average: 3 s for scikit-learn's imports), and the sizes of 800 MB cost ~1.3 s per worker and pass beyond their
-    # timing (loading X, its read, a compiled step's first call: JAX's takes a second there), so the notes' code as
+    # timing (loading X, its read, a compiled step's first call), so the notes' code as
     # written runs on 9 sizes of its own, where its loops can be measured.
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
