@@ -1,7 +1,7 @@
-"""`python -m bench`: see bench/cli.py."""
+"""`python -m bench`: see bench/commands/cli.py."""
 
 import sys
 
-from bench.cli import main
+from bench.commands.cli import main
 
 sys.exit(main())

@@ -8,7 +8,7 @@
 Each chunk is visited by one task, which does what `fully_vectorized` does on
 the whole of X; only n_x + 2 numbers per chunk travel to the reduction.
 The step runs on whatever scheduler dask is set to use: the benchmark starts a
-dask.distributed cluster first (bench/dask_case.py), and without one dask's
+dask.distributed cluster first (bench/measure/dask_case.py), and without one dask's
 threaded scheduler runs it. X and Y may be dask arrays chunked along examples
 only, or numpy arrays, which are wrapped in chunks of about CHUNK_BYTES of X
 (the arrays then travel inside the task graph: fine for small problems and
@@ -19,7 +19,7 @@ loads: it takes over a second, which every benchmark worker of another
 implementation would otherwise pay.
 
 Chunks hold whole blocks of BLOCK_EXAMPLES examples (the last block may be
-short), so that data generated block by block (bench/dask_data.py) is the
+short), so that data generated block by block (bench/measure/dask_data.py) is the
 same whatever the chunk size.
 """
 

@@ -26,7 +26,7 @@ What the benchmark times, and what not:
 - not timed: importing JAX and starting XLA's CPU client (`warmup`),
   handing X, Y and w to the device (`prepare`, `jax.device_put`: on the CPU
   it uses arrays that start at a 64-byte boundary in place, as the sweep's
-  are, bench/problems.py, and copies others), and compiling for each shape
+  are, bench/measure/problems.py, and copies others), and compiling for each shape
   and dtype (the harness's first, untimed call of a compiled step);
 - timed: the call of the compiled step, its run, waiting for it
   (`block_until_ready`), and copying dw (n_x values), db and J back to
@@ -43,7 +43,7 @@ Threads: XLA sizes its CPU thread pool (threads named tf_XLAEigen) from the
 process's CPU affinity when its client starts; no XLA flag bounds it in JAX
 0.10 (`--xla_cpu_multi_thread_eigen=false` left four threads busy here). A
 benchmark worker with fewer threads than cores restricts its affinity while
-JAX starts (bench/threads.py), as JAX's developers advise (jax-ml/jax#1539).
+JAX starts (bench/measure/threads.py), as JAX's developers advise (jax-ml/jax#1539).
 
 JAX is imported at the first warm-up, preparation or step, not when the
 registry loads: it takes about a second that other workers need not pay.
@@ -59,7 +59,7 @@ import numpy as np
 from impls.core import Gradient, Implementation, Problem, register
 
 # The JAX versions this peer supports: from LOWEST up to, not including, BELOW (as pyproject.toml's extras say).
-# From 0.8, XLA names its CPU pool's threads, which the benchmark's thread read-back counts (bench/threads.py);
+# From 0.8, XLA names its CPU pool's threads, which the benchmark's thread read-back counts (bench/measure/threads.py);
 # 0.11 and later are untested.
 LOWEST, BELOW = (0, 8, 0), (0, 11)
 INSTALL = "pip install -e '.[peers]'"

@@ -19,7 +19,7 @@ It is numerically naive, and this is where (a = sigmoid(z), float64):
   "overflow" warning; `a` is then 0 and `log(a)` -inf.
 
 The benchmark only times them where |z| stays within SAFE_ABS_Z
-(bench/prepare.py refuses other data; bench/problems.py makes z about N(0, 1)).
+(bench/measure/prepare.py refuses other data; bench/measure/problems.py makes z about N(0, 1)).
 """
 
 import math

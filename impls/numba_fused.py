@@ -17,7 +17,7 @@ sums, added at the end. `fastmath={'reassoc', 'contract'}` lets numba
 vectorize the sums (results move by ~1e-15) while keeping inf/NaN
 semantics; the per-example math vectorizes too, because its exp and log1p
 are polynomials (`impls.simd_math`), not calls to libm.
-`python -m bench.kernel_split` times the kernel stopped after each part.
+`python -m bench.measure.kernel_split` times the kernel stopped after each part.
 
 float32 X is read, and multiplied, in float32: half the bytes of float64,
 twice the SIMD lanes. The per-example math is float32 too (exp and log1p
@@ -43,7 +43,7 @@ RUN_BYTES = 8 * 1024  # each row of a block is a contiguous run of at least this
 ROWS = 4  # rows of X per sweep over z: z is loaded and stored once per four rows, not per row
 
 
-# The parts of a step, in order. The step runs them all; bench/kernel_split.py times
+# The parts of a step, in order. The step runs them all; bench/measure/kernel_split.py times
 # the same kernel stopped after each, to see where the time goes.
 PASS_1, MATH, PASS_2 = 1, 2, 3
 FASTMATH = {"reassoc", "contract"}  # sums may be reordered, so that they vectorize; inf and NaN stay

@@ -1,4 +1,4 @@
-"""A stand-in for `python -m bench.worker` that measures nothing: it tests the manager's side of the protocol.
+"""A stand-in for `python -m bench.measure.worker` that measures nothing: it tests the manager's side of the protocol.
 
 For each case of its spec it sends `start`, then, by the case's m: 13 crashes
 (stderr, exit 1), 17 hangs, 19 announces that it needs 30 s and takes 2 s,
@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from bench.plan import CaseSpec
+from bench.measure.plan import CaseSpec
 
 CRASH_M, HANG_M, SLOW_M = 13, 17, 19
 

@@ -1,4 +1,4 @@
-"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes (bench/journal.py's docstring)."""
+"""Small synthetic runs in the pytest-benchmark JSON layout the harness writes (bench/records/journal.py's docstring)."""
 
 from collections.abc import Sequence
 from typing import Any

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bench.ab import git, run_ab
-from bench.regress import compare_runs
-from bench.results import load_run
+from bench.compare.ab import git, run_ab
+from bench.compare.regress import compare_runs
+from bench.records.results import load_run
 
 TINY = ("--m", "40", "--n-x", "2", "--max-time", "0.005", "--impl", "double_loop")
 

@@ -4,8 +4,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import analysis
-from bench.results import pass_rounds, pass_times, round_times, tidy
+from bench.analysis.analyse import analyse
+from bench.analysis.claims import SETTINGS
+from bench.analysis.ratios import (
+    comparisons,
+    dtype_ratios,
+    fastest_at_largest,
+    read_limit,
+    relative_times,
+    summarize_by_range,
+    thread_scaling,
+)
+from bench.analysis.speedups import loop_form, speedups_by_baseline
+from bench.analysis.speedups import speedups as speedups_of
+from bench.analysis.verdicts import cell_verdict, claims_verdict, claims_verdicts, describe_sizes
+from bench.records.intervals import log_t_interval
+from bench.records.results import pass_rounds, pass_times, round_times, tidy
 from tests.synthetic import claim_grid, measured_case, old_format, run_of, skipped_case, two_baseline_grid
 
 
@@ -15,7 +29,7 @@ def table(cases: list, **run_options) -> pd.DataFrame:
 
 def speedups(cases: list, **run_options) -> pd.DataFrame:
     run = run_of(cases, **run_options)
-    return analysis.speedups(tidy(run), pass_times(run))
+    return speedups_of(tidy(run), pass_times(run))
 
 
 def one(frame: pd.DataFrame, **where) -> pd.Series:
@@ -29,15 +43,15 @@ def one(frame: pd.DataFrame, **where) -> pd.Series:
 
 
 def test_log_t_interval_has_the_textbook_answer() -> None:
-    low, high = analysis.log_t_interval([0.0, 0.1, 0.2])
+    low, high = log_t_interval([0.0, 0.1, 0.2])
     half_width = 4.3027 * 0.1 / np.sqrt(3)  # t_{0.975, 2} = 4.3027; sd = 0.1
     assert (low, high) == pytest.approx((np.exp(0.1 - half_width), np.exp(0.1 + half_width)), rel=1e-4)
 
 
 def test_log_t_interval_needs_two_values() -> None:
-    assert np.isnan(analysis.log_t_interval([0.3])).all()
-    assert np.isnan(analysis.log_t_interval([])).all()
-    assert analysis.log_t_interval([0.5, 0.5]) == pytest.approx((np.exp(0.5), np.exp(0.5)))
+    assert np.isnan(log_t_interval([0.3])).all()
+    assert np.isnan(log_t_interval([])).all()
+    assert log_t_interval([0.5, 0.5]) == pytest.approx((np.exp(0.5), np.exp(0.5)))
 
 
 def test_speedup_interval_comes_from_the_paired_passes() -> None:
@@ -46,7 +60,7 @@ def test_speedup_interval_comes_from_the_paired_passes() -> None:
         measured_case("fully_vectorized", 100, 10, 0.01, spread=0.0, pass_factors=[1.0, 1.0, 1.0]),
     ]
     row = one(speedups(cases), impl="fully_vectorized", setting="1 thread")
-    low, high = analysis.log_t_interval(np.log([100.0, 110.0, 120.0]))
+    low, high = log_t_interval(np.log([100.0, 110.0, 120.0]))
     assert row.speedup == pytest.approx(110.0)  # median over passes, divided
     assert (row.speedup_low, row.speedup_high) == pytest.approx((low, high))
 
@@ -80,7 +94,7 @@ def test_passes_pair_by_their_number_not_their_position() -> None:
     for number, summary in zip((2, 3), impl["extra_info"]["passes"], strict=True):
         summary["pass"] = number
     row = one(speedups([base, impl]), impl="fully_vectorized", setting="1 thread")
-    assert (row.speedup_low, row.speedup_high) == pytest.approx(analysis.log_t_interval(np.log([100.0, 120.0])))
+    assert (row.speedup_low, row.speedup_high) == pytest.approx(log_t_interval(np.log([100.0, 120.0])))
 
 
 def test_fewer_than_two_common_passes_give_no_interval() -> None:
@@ -108,7 +122,7 @@ def test_time_interval_uses_the_pass_medians() -> None:
     # Rounds 1, 1, 1 (pass 1) and 3, 3 (pass 2): pooled median 1, median of the pass medians 2.
     assert row.median_s == pytest.approx(1.0)
     assert row.seconds == pytest.approx(2.0)
-    assert (row.seconds_low, row.seconds_high) == pytest.approx(analysis.log_t_interval(np.log([1.0, 3.0])))
+    assert (row.seconds_low, row.seconds_high) == pytest.approx(log_t_interval(np.log([1.0, 3.0])))
     assert row.passes == 2 and row.min_s == pytest.approx(1.0)
 
 
@@ -132,7 +146,7 @@ def test_time_interval_uses_the_pass_medians() -> None:
     ],
 )
 def test_cell_verdict_at_the_band_edges(low: float, high: float, band: tuple, expected: str) -> None:
-    assert analysis.cell_verdict(low, high, band) == expected
+    assert cell_verdict(low, high, band) == expected
 
 
 def test_a_speedup_straddling_an_edge_is_undecided_and_counted() -> None:
@@ -146,7 +160,7 @@ def test_a_speedup_straddling_an_edge_is_undecided_and_counted() -> None:
     pairs = speedups(cases)
     assert one(pairs, impl="features_vectorized", n_x=10, setting="1 thread").verdict == "undecided"
     assert one(pairs, impl="features_vectorized", n_x=100, setting="1 thread").verdict == "holds"
-    verdict = analysis.claims_verdict(pairs).set_index(["impl", "setting"]).loc[("features_vectorized", "1 thread")]
+    verdict = claims_verdict(pairs).set_index(["impl", "setting"]).loc[("features_vectorized", "1 thread")]
     assert (verdict.holds, verdict.undecided, verdict.measured_sizes) == (1, 1, 2)
     assert (
         verdict.verdict == "holds at 1, is exceeded at 0, does not hold at 0 and is undecided at 1 of 2 measured sizes"
@@ -164,7 +178,7 @@ def test_known_times_give_known_speedups() -> None:
 
 
 def test_claims_hold_where_the_speedups_are_near_the_claims() -> None:
-    verdict = analysis.claims_verdict(speedups(claim_grid(12.0, 280.0, [(100, 10), (1000, 100)])))
+    verdict = claims_verdict(speedups(claim_grid(12.0, 280.0, [(100, 10), (1000, 100)])))
     assert list(verdict.setting) == ["1 thread", "all cores"] * 2
     assert set(verdict.verdict) == {"holds everywhere measured"}
     assert verdict.speedup_min.to_numpy() == pytest.approx([12.0, 12.0, 280.0, 280.0])
@@ -172,7 +186,7 @@ def test_claims_hold_where_the_speedups_are_near_the_claims() -> None:
 
 
 def test_claims_that_do_not_hold_are_reported_as_such() -> None:
-    verdict = analysis.claims_verdict(speedups(claim_grid(2.0, 2000.0, [(100, 10)])))
+    verdict = claims_verdict(speedups(claim_grid(2.0, 2000.0, [(100, 10)])))
     features, fully = verdict[verdict.setting == "1 thread"].itertuples()
     assert features.verdict == "does not hold anywhere measured"
     assert features.does_not_hold_at == "n_x=10: m=1e2 (1 size)"
@@ -190,14 +204,14 @@ def test_extrapolated_pairs_are_flagged_and_left_out_of_the_verdict() -> None:
     extrapolated = pairs[pairs.m == 10_000]
     assert extrapolated.extrapolated.all() and extrapolated.speedup_low.isna().all()
     assert set(extrapolated.verdict[extrapolated.impl != "double_loop"]) == {"extrapolated"}
-    verdict = analysis.claims_verdict(pairs)
+    verdict = claims_verdict(pairs)
     assert verdict.verdict.iloc[0] == "holds everywhere measured"
     assert verdict.extrapolated_at.iloc[0] == "n_x=10: m=1e4 (1 size)"
 
 
 def test_missing_implementations_mean_not_measured() -> None:
     cases = [measured_case("double_loop", 100, 10, 1.0), measured_case("numba_fused", 100, 10, 0.01)]
-    verdict = analysis.claims_verdict(speedups(cases))
+    verdict = claims_verdict(speedups(cases))
     assert set(verdict.verdict) == {"not measured"}
     assert verdict.holds_at.iloc[0] == "nowhere"
 
@@ -214,7 +228,7 @@ def test_refused_cases_have_no_time_and_no_speedup() -> None:
 
 def two_baselines(cases: list) -> pd.DataFrame:
     run = run_of(cases)
-    return analysis.speedups_by_baseline(tidy(run), pass_times(run))
+    return speedups_by_baseline(tidy(run), pass_times(run))
 
 
 def test_every_implementation_is_paired_with_either_loop() -> None:
@@ -243,7 +257,7 @@ def test_each_loop_judges_the_claims_on_its_own_family() -> None:
 
 def test_claims_verdicts_side_by_side() -> None:
     pairs = two_baselines(two_baseline_grid(5.0, (12.0, 250.0), (3.5, 1250.0), [(100, 10), (1000, 100)]))
-    verdict = analysis.claims_verdicts(pairs)
+    verdict = claims_verdicts(pairs)
     assert list(verdict.columns[:2]) == ["baseline", "claim"]
     assert list(zip(verdict.baseline, verdict.impl, verdict.setting)) == [
         (baseline, f"{prefix}{impl}", setting)
@@ -264,7 +278,7 @@ def test_loop_form_is_the_notes_loop_over_the_careful_loop_per_size() -> None:
     cases = two_baseline_grid(4.0, (10.0, 300.0), (3.0, 1200.0), [(100, 10), (1000, 10)])
     cases.append(measured_case("double_loop", 100, 100, 1e-3, spread=0.0))
     cases.append(skipped_case("notes_double_loop", 100, 100, predicted_s=6e-3))
-    form = analysis.loop_form(two_baselines(cases))
+    form = loop_form(two_baselines(cases))
     assert list(form.columns) == ["dtype", "m", "n_x", "ratio", "ratio_low", "ratio_high", "extrapolated"]
     assert list(zip(form.m, form.n_x, form.extrapolated)) == [(100, 10, False), (1000, 10, False), (100, 100, True)]
     assert form.ratio.to_numpy() == pytest.approx([4.0, 4.0, 6.0])
@@ -272,7 +286,7 @@ def test_loop_form_is_the_notes_loop_over_the_careful_loop_per_size() -> None:
 
 
 def test_without_the_notes_loop_its_verdicts_are_not_measured() -> None:
-    verdict = analysis.claims_verdicts(two_baselines(claim_grid(12.0, 280.0, [(100, 10)])))
+    verdict = claims_verdicts(two_baselines(claim_grid(12.0, 280.0, [(100, 10)])))
     assert set(verdict.verdict[verdict.baseline == "notes_double_loop"]) == {"not measured"}
     assert set(verdict.verdict[verdict.baseline == "double_loop"]) == {"holds everywhere measured"}
 
@@ -297,7 +311,7 @@ def test_settings_put_single_threaded_rows_in_both_and_parallel_rows_by_threads(
     }
     assert one(pairs, impl="fully_vectorized", setting="all cores").speedup == pytest.approx(500.0)
     assert one(pairs, impl="fully_vectorized", setting="1 thread").speedup == pytest.approx(250.0)
-    verdict = analysis.claims_verdict(pairs).set_index(["impl", "setting"])
+    verdict = claims_verdict(pairs).set_index(["impl", "setting"])
     assert verdict.loc[("fully_vectorized", "all cores"), "threads"] == "2"
 
 
@@ -326,7 +340,7 @@ def test_thread_scaling_names_the_implementation_slower_with_all_cores() -> None
         measured_case("double_loop", 1000, 10, 1.0),  # single-threaded: not in the table
     ]
     run = run_of(cases)
-    scaling = analysis.thread_scaling(tidy(run), pass_times(run)).set_index("impl")
+    scaling = thread_scaling(tidy(run), pass_times(run)).set_index("impl")
     assert list(scaling.index) == ["fully_vectorized", "numba_fused", "sklearn_peer"]
     assert scaling.slower_with_all_cores.to_dict() == {
         "fully_vectorized": True,
@@ -340,7 +354,7 @@ def test_thread_scaling_names_the_implementation_slower_with_all_cores() -> None
 
 def test_thread_scaling_is_empty_without_both_settings() -> None:
     run = run_of(claim_grid(10.0, 300.0, [(100, 10)]))
-    assert analysis.thread_scaling(tidy(run), pass_times(run)).empty
+    assert thread_scaling(tidy(run), pass_times(run)).empty
 
 
 # --- results: the format ---
@@ -368,7 +382,7 @@ def test_an_old_run_loads_as_one_pass_at_its_numba_threads() -> None:
     assert set(results.threads) == {2} and set(results.passes) == {1} and set(results.dtype) == {"float64"}
     assert results.as_installed.all() and not results.parallel.any()
     assert results.seconds.to_numpy() == pytest.approx(results.median_s.to_numpy())
-    pairs = analysis.speedups(results, pass_times(run))
+    pairs = speedups_of(results, pass_times(run))
     assert set(pairs.setting) == {"all cores"}  # nothing was measured with one thread
     assert one(pairs, impl="fully_vectorized").speedup == pytest.approx(280.0)
     assert set(pairs.verdict[pairs.impl != "double_loop"]) == {"undecided"}
@@ -403,12 +417,12 @@ def test_read_limit_and_fastest_at_the_largest_size() -> None:
         measured_case("numba_fused", 100, 100, 0.0001, spread=0.0, read_s=0.0001),
         measured_case("numba_fused", 10_000, 10, 0.0005, spread=0.0, read_s=0.0001),  # same bytes, larger m
     ]
-    limits = analysis.read_limit(table(cases))
-    fastest = analysis.fastest_at_largest(limits)
+    limits = read_limit(table(cases))
+    fastest = fastest_at_largest(limits)
     assert (fastest.impl, fastest.m) == ("numba_fused", 10_000)
     assert fastest.read_multiple == pytest.approx(5.0)
     assert one(limits, impl="fully_vectorized", setting="all cores").read_multiple == pytest.approx(2.0)
-    assert analysis.fastest_at_largest(analysis.read_limit(table([skipped_case("numba_fused", 10, 10)]))) is None
+    assert fastest_at_largest(read_limit(table([skipped_case("numba_fused", 10, 10)]))) is None
 
 
 def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:
@@ -417,7 +431,7 @@ def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:
         measured_case("numba_fused", 1000, 100, 0.02, spread=0.0, read_s=0.02, threads=1),
         measured_case("numba_fused", 1000, 100, 0.012, spread=0.0, read_s=0.01, threads=2),
     ]
-    limits = analysis.read_limit(table(cases))
+    limits = read_limit(table(cases))
     floors = limits.groupby("setting").floor_gbytes_per_s.unique()
     assert floors["1 thread"] == pytest.approx([0.8e6 / 0.02 / 1e9])
     assert floors["all cores"] == pytest.approx([0.8e6 / 0.01 / 1e9])
@@ -425,7 +439,7 @@ def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:
 
 def test_analyse_computes_everything_once() -> None:
     run = run_of(claim_grid(12.0, 280.0, [(100, 10)]))
-    found = analysis.analyse(tidy(run), pass_times(run))
+    found = analyse(tidy(run), pass_times(run))
     assert len(found.verdict) == 8 and not found.speedups.empty and found.thread_scaling.empty
     assert found.loop_form.empty  # the run has no notes' loop
     assert set(found.steps.setting) == {"1 thread", "all cores"}
@@ -435,8 +449,8 @@ def test_analyse_computes_everything_once() -> None:
 def test_a_range_of_sizes_never_spans_a_size_of_another_verdict() -> None:
     grid = pd.DataFrame({"m": [100, 1_000, 10_000, 100_000, 100], "n_x": [10, 10, 10, 10, 100]})
     holds = grid.iloc[[0, 2, 3, 4]]  # m = 1e3 at n_x = 10 is in another category
-    assert analysis.describe_sizes(holds, grid) == "n_x=10: m=1e2, 1e4..1e5 (3 sizes); n_x=100: m=1e2 (1 size)"
-    assert analysis.describe_sizes(grid.iloc[[]], grid) == "nowhere"
+    assert describe_sizes(holds, grid) == "n_x=10: m=1e2, 1e4..1e5 (3 sizes); n_x=100: m=1e2 (1 size)"
+    assert describe_sizes(grid.iloc[[]], grid) == "nowhere"
 
 
 # --- dtypes ---
@@ -461,18 +475,15 @@ def test_speedups_pair_each_dtype_with_its_own_double_loop_and_verdicts_are_per_
     assert one(pairs, impl="fully_vectorized", dtype="float32", m=100, setting="1 thread").speedup == pytest.approx(
         3000
     )
-    verdict = analysis.claims_verdict(pairs)
-    assert (
-        list(zip(verdict.setting, verdict.dtype))
-        == [(s, d) for s in analysis.SETTINGS for d in ("float64", "float32")] * 2
-    )
+    verdict = claims_verdict(pairs)
+    assert list(zip(verdict.setting, verdict.dtype)) == [(s, d) for s in SETTINGS for d in ("float64", "float32")] * 2
     fully = verdict[verdict.impl == "fully_vectorized"].set_index(["setting", "dtype"]).verdict
     assert fully["1 thread", "float64"] == "holds everywhere measured"
     assert fully["1 thread", "float32"] == "holds or is exceeded everywhere measured"  # 3000x is beyond 600x
 
 
 def test_a_float64_only_run_has_float64_verdicts_only() -> None:
-    verdict = analysis.claims_verdict(speedups(claim_grid(10.0, 300.0, [(100, 10)])))
+    verdict = claims_verdict(speedups(claim_grid(10.0, 300.0, [(100, 10)])))
     assert set(verdict.dtype) == {"float64"} and len(verdict) == 4
 
 
@@ -485,11 +496,11 @@ def test_dtype_ratio_is_float32_over_float64_with_the_paired_interval() -> None:
         measured_case("double_loop", 1000, 100, 1.0),
     ]
     run = run_of(cases)
-    ratios = analysis.dtype_ratios(tidy(run), pass_times(run))
+    ratios = dtype_ratios(tidy(run), pass_times(run))
     row = one(ratios, impl="fully_vectorized")
     assert len(ratios) == 1  # extrapolated and one-dtype cases have no ratio
     assert row.ratio == pytest.approx(0.55)  # median of 0.5, 0.55, 0.6
-    assert (row.ratio_low, row.ratio_high) == pytest.approx(analysis.log_t_interval(np.log([0.5, 0.55, 0.6])))
+    assert (row.ratio_low, row.ratio_high) == pytest.approx(log_t_interval(np.log([0.5, 0.55, 0.6])))
     assert row.bytes_x == 8 * 1000 * 100 and row.seconds_float32 == pytest.approx(5.5e-4)
 
 
@@ -511,13 +522,13 @@ def test_relative_times_compare_the_peer_per_setting_dtype_and_size_range() -> N
         ]
     )
     run = run_of(cases)
-    relative = analysis.relative_times(tidy(run), pass_times(run), "jax_peer", "fully_vectorized")
+    relative = relative_times(tidy(run), pass_times(run), "jax_peer", "fully_vectorized")
     small = one(relative, setting="all cores", m=100)
     assert small.ratio == pytest.approx(2.0) and small.size_range == "X under 1 MB"
     large = one(relative, setting="all cores", m=1_000_000, dtype="float64")
     assert large.ratio == pytest.approx(0.8) and large.size_range == "X of 100 MB or more"
     assert len(relative[relative.setting == "1 thread"]) == 1  # the large sizes ran with 2 threads only
-    summary = analysis.summarize_by_range(relative)
+    summary = summarize_by_range(relative)
     assert list(zip(summary.setting, summary.dtype, summary.size_range)) == [
         ("1 thread", "float64", "X under 1 MB"),
         ("all cores", "float64", "X under 1 MB"),
@@ -530,4 +541,4 @@ def test_relative_times_compare_the_peer_per_setting_dtype_and_size_range() -> N
 
 def test_relative_times_are_empty_without_the_peer() -> None:
     run = run_of(claim_grid(10.0, 300.0, [(100, 10)]))
-    assert analysis.comparisons(tidy(run), pass_times(run)).empty
+    assert comparisons(tidy(run), pass_times(run)).empty

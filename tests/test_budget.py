@@ -2,8 +2,8 @@
 
 import pytest
 
-from bench.budget import Predictor, calls_per_case
-from bench.profiles import PROFILES
+from bench.measure.budget import Predictor, calls_per_case
+from bench.measure.profiles import PROFILES
 from impls.core import DTYPES
 
 

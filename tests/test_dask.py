@@ -15,10 +15,10 @@ pytest.importorskip("distributed", reason="dask_array needs the extra 'scale': p
 import dask
 from distributed import Client, LocalCluster, get_task_stream
 
-from bench import dask_case, dask_data
-from bench.plan import CaseSpec
-from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured
-from bench.problems import MEMORY_LIMIT_VARIABLE
+from bench.measure import dask_case, dask_data
+from bench.measure.plan import CaseSpec
+from bench.measure.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured
+from bench.measure.problems import MEMORY_LIMIT_VARIABLE
 from impls import IMPLEMENTATIONS, relative_error, validate
 from impls.dask_array import BLOCK_EXAMPLES, as_chunked, chunkwise_sum, step
 from tests.conftest import random_problem
@@ -188,7 +188,7 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds() -> N
 
 
 def test_run_refuses_an_unreachable_scheduler_before_sweeping(tmp_path, capsys) -> None:
-    from bench.cli import main
+    from bench.commands.cli import main
 
     address = f"tcp://127.0.0.1:{free_port()}"
     code = main(["run", "--impl", "dask_array", "--dask-scheduler", address, "--output", str(tmp_path / "run")])
@@ -207,7 +207,7 @@ def dies_once(X: np.ndarray, Y: np.ndarray, flag: str) -> np.ndarray:
 
 @pytest.mark.filterwarnings("ignore")  # the lost worker's sockets and semaphores are reported at shutdown
 def test_a_worker_lost_during_a_step_costs_a_retry_or_a_clear_failure(tmp_path) -> None:
-    from bench.problems import make_problem
+    from bench.measure.problems import make_problem
 
     m, n_x = 4 * BLOCK_EXAMPLES, 3
     cluster = LocalCluster(
@@ -240,7 +240,7 @@ def test_missing_dask_names_the_extra(tmp_path) -> None:
         "import importlib.util, sys\n"
         "real = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda name, *a: None if name in ('dask', 'distributed') else real(name, *a)\n"
-        "from bench.cli import main\n"
+        "from bench.commands.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     for args in (["--impl", "dask_array"], ["--dask-scheduler", "tcp://127.0.0.1:1", "--impl", "double_loop"]):

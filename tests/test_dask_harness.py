@@ -6,12 +6,14 @@ import argparse
 import numpy as np
 import pytest
 
-from bench import dask_report, peak_memory, results
-from bench.cli import build_parser, grid_for
-from bench.plan import WorkerKey, worker_cases
-from bench.problems import MEMORY_LIMIT_VARIABLE, available_memory, memory_refusal
-from bench.profiles import PROFILES
-from bench.report import analyse_run, render_markdown
+from bench.commands.cli import build_parser, grid_for
+from bench.measure import peak_memory
+from bench.measure.plan import WorkerKey, worker_cases
+from bench.measure.problems import MEMORY_LIMIT_VARIABLE, available_memory, memory_refusal
+from bench.measure.profiles import PROFILES
+from bench.records import results
+from bench.reporting import dask_section
+from bench.reporting.build import analyse_run, render_markdown
 from tests.synthetic import measured_case, run_of
 
 GIB = 2**30
@@ -98,12 +100,12 @@ RUN = run_of(
 
 
 def test_the_dask_table_sets_each_case_beside_its_floor_numpy_and_memory() -> None:
-    table = dask_report.dask_cases(RUN, results.tidy(RUN))
+    table = dask_section.dask_cases(RUN, results.tidy(RUN))
     assert list(table.m) == [10_000, 40_000_000]
     small, large = table.iloc[0], table.iloc[1]
     assert small.numpy_s == pytest.approx(5e-4) and small.floor_s == 0.016 and np.isnan(large.numpy_s)
     assert large.worker_peak_rss_bytes == 5e9 and large.cluster == "2 workers x 4 threads, tcp://s:8786"
-    text = dask_report.section(table)
+    text = dask_section.section(table)
     assert "| generated | 489 x 65.5 MB |" in text
     assert "| 1.25x " in text  # 20 ms best step over a 16 ms floor
     assert "| 40.00x " in text  # 20 ms against numpy's 0.5 ms

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import explain, model
-from bench.analysis import ALL_CORES, CLAIMS, DOES_NOT_HOLD, HOLDS, ONE_THREAD
+from bench.analysis import explain, model
+from bench.analysis.claims import ALL_CORES, CLAIMS, DOES_NOT_HOLD, HOLDS, ONE_THREAD
 
 CACHES = model.Caches()  # sizes unknown: one cost per element
 SIZES = [(m, n_x) for m in (100, 1_000, 10_000, 100_000, 1_000_000) for n_x in (10, 100, 1_000) if m * n_x <= 10**8]

@@ -4,7 +4,7 @@ import numba
 import numpy as np
 import pytest
 
-from bench import kernel_split
+from bench.measure import kernel_split
 from impls import numba_fused
 from tests.conftest import random_problem
 

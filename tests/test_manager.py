@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bench import journal
-from bench.machine import relevant_environment
-from bench.manager import Sweep, SweepSettings, SweepState
-from bench.plan import CaseSpec, WorkerKey, pass_order, worker_cases
-from bench.profiles import PROFILES, DtypeAt
+from bench.measure.machine import relevant_environment
+from bench.measure.manager import Sweep, SweepSettings, SweepState
+from bench.measure.plan import CaseSpec, WorkerKey, pass_order, worker_cases
+from bench.measure.profiles import PROFILES, DtypeAt
+from bench.records import journal
 from tests.fake_worker import CRASH_M, HANG_M, SLOW_M
 
 FAKE_WORKER = (sys.executable, str(Path(__file__).with_name("fake_worker.py")))
@@ -200,7 +200,7 @@ def test_a_case_that_announces_it_needs_longer_is_waited_for(tmp_path: Path) -> 
 
 
 def test_settings_environment_reaches_every_worker(tmp_path: Path, monkeypatch) -> None:
-    from bench import manager
+    from bench.measure import manager
 
     small = GRID.__class__(**{**GRID.__dict__, "m": (10,), "passes": 1})
     settings_ = SweepSettings("test", small, ("fully_vectorized",), (1, 2), 2, tmp_path, False, {"BENCH_PROBE": "42"})

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import cli, model
-from bench.analysis import with_model_times
-from bench.machine import read_caches
-from bench.results import tidy
+from bench.analysis import model
+from bench.analysis.analyse import with_model_times
+from bench.commands import cli
+from bench.measure.machine import read_caches
+from bench.records.results import tidy
 from tests.synthetic import measured_case, run_of, skipped_case
 
 CACHES = model.Caches(l1d_bytes=32 * 1024, l2_bytes=512 * 1024, l3_bytes=32 * 1024**2)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.problems import make_problem
-from bench.profiles import PROFILES
+from bench.measure.problems import make_problem
+from bench.measure.profiles import PROFILES
 from impls import IMPLEMENTATIONS, Problem, relative_error, validate
 from impls.notes_math import A_ROUNDS_TO_ONE_Z, EXP_OVERFLOWS_Z, SAFE_ABS_Z
 from tests.conftest import awkward_problems, problems

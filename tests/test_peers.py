@@ -17,7 +17,7 @@ WITHOUT_JAX = """
 import importlib.util, sys
 find_spec = importlib.util.find_spec
 importlib.util.find_spec = lambda name, *rest: None if name == "jax" else find_spec(name, *rest)
-from bench.cli import main
+from bench.commands.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 WITH_JAX_0_11 = """
@@ -25,7 +25,7 @@ import sys
 from importlib import metadata
 version = metadata.version
 metadata.version = lambda name: "0.11.1" if name == "jax" else version(name)
-from bench.cli import main
+from bench.commands.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -79,7 +79,7 @@ def test_the_supported_range_is_from_the_lowest_up_to_the_bound(version: str, su
 def test_jax_uses_the_sweeps_arrays_in_place(tmp_path: Path) -> None:
     # The sweep's arrays start at a cache line; JAX on the CPU then does not copy X (1.5 s at 800 MB), which the
     # README and jax_peer's docstring say. A JAX that copies again fails here, not silently in the sweep's time.
-    from bench.problems import cached_size
+    from bench.measure.problems import cached_size
 
     problem = cached_size(300, 20, tmp_path).problem
     X_on_device = IMPLEMENTATIONS["jax_peer"].prepare(problem)[0]

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
-from bench import model, model_plots, plots
-from bench.analysis import CLAIMS, DOES_NOT_HOLD, HOLDS, UNDECIDED
-from bench.explain import ModelSpeedup
+from bench.analysis import model
+from bench.analysis.claims import CLAIMS, DOES_NOT_HOLD, HOLDS, UNDECIDED
+from bench.analysis.explain import ModelSpeedup
+from bench.reporting import model_plots, plots
 
 
 def rows(impls: list[str]) -> pd.DataFrame:

@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bench.plan import CaseSpec
-from bench.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, case_info, unsafe_z
-from bench.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
+from bench.measure.plan import CaseSpec
+from bench.measure.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, case_info, unsafe_z
+from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
 
 

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from bench import journal
-from bench.problems import human_bytes, make_problem, memory_refusal
-from bench.results import load_run, tidy
+from bench.measure.problems import make_problem, memory_refusal
+from bench.records import journal
+from bench.records.results import load_run, tidy
+from bench.text import human_bytes
 from tests.synthetic import measured_case, skipped_case
 
 
@@ -102,7 +103,7 @@ def test_benchmark_json_is_rebuilt_from_the_journal(tmp_path) -> None:
 
 
 def test_streaming_read_reads_the_whole_array() -> None:
-    from bench.bandwidth import _parallel_sum, streaming_read
+    from bench.measure.bandwidth import _parallel_sum, streaming_read
 
     for n in (1, 5, 4 * 7 + 3, 1000):
         x = np.arange(n, dtype=np.float64)
@@ -116,7 +117,7 @@ def test_streaming_read_reads_the_whole_array() -> None:
 def test_streaming_read_stops_after_its_time_budget(
     monkeypatch: pytest.MonkeyPatch, budget_s: float, reads: int
 ) -> None:
-    from bench import bandwidth
+    from bench.measure import bandwidth
 
     sizes: list[int] = []
     real_sum = bandwidth._parallel_sum

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from bench.cli import main
-from bench.regress import check_invariants, compare_runs, implementation_verdicts
-from bench.selftest import selftest
+from bench.commands.cli import main
+from bench.compare.regress import check_invariants, compare_runs, implementation_verdicts
+from bench.compare.selftest import selftest
 from tests.synthetic import measured_case, run_of
 
 SIZES = [(m, n_x) for m in (100, 300, 1000, 3000, 10_000) for n_x in (10, 100)]

@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from bench import journal
-from bench.cli import main
-from bench.report import SPEEDUPS_CSV_COLUMNS, build_report
+from bench.commands.cli import main
+from bench.records import journal
+from bench.reporting.build import SPEEDUPS_CSV_COLUMNS, build_report
 from tests.synthetic import (
     claim_grid,
     measured_case,

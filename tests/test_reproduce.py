@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from bench.cli import main
-from bench.reproduce import reproduce
+from bench.commands.cli import main
+from bench.compare.reproduce import reproduce
 from tests.synthetic import measured_case, old_format, run_of, train_case
 
 SIZES = [(100, 10), (1000, 10), (100, 100)]

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from bench import journal
-from bench.cli import _profile_impls, parse_dtypes, rerun_command
-from bench.profiles import PROFILES
-from bench.threads import all_cores
+from bench.commands.cli import _profile_impls, parse_dtypes, rerun_command
+from bench.measure.profiles import PROFILES
+from bench.measure.threads import all_cores
+from bench.records import journal
 from impls import IMPLEMENTATIONS, UNAVAILABLE
 
 REPO = Path(__file__).parents[1]

@@ -1,0 +1,1 @@
+"""`python -m bench COMMAND`: the command-line face of the API."""

@@ -1,0 +1,77 @@
+"""What a sweep measures, and in which order: cases, workers, passes.
+
+A case is one implementation at one thread count, one dtype and one size
+(or its training run). A worker is one process for one implementation and
+one thread count: it measures that worker's cases of one pass, sizes in
+increasing order. Every case is measured in several passes; each pass starts one
+R-th further along the list of workers (R passes), so that every worker
+takes the early, middle and late places of a pass in turn and a slow drift of
+the machine lands on every implementation alike. Rotating, not reversing:
+reversed passes put a worker at the end of one pass and the start of the
+next, back to back, where one slow minute of this shared machine (whole
+worker processes 2x slower, seen here) hits two of its three passes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bench.measure.profiles import Grid
+from bench.records.schema import DEFAULT_DTYPE, STEP, TRAIN
+
+TEST_NAMES = {STEP: "test_step", TRAIN: "test_train"}
+
+
+class CaseSpec(NamedTuple):
+    """One case; `m` and `n_x` are the training run's size for a train case."""
+
+    kind: str
+    impl: str
+    threads: int
+    m: int
+    n_x: int
+    dtype: str = DEFAULT_DTYPE
+
+    @property
+    def id(self) -> str:
+        """The pytest parameter id, also the case's name in the journal and the JSON.
+
+        E.g. "numba_fused-threads=2-m=1000-n_x=10"; a dtype other than float64
+        is appended ("...-n_x=10-dtype=float32"), so that float64 cases keep
+        the ids of runs made before dtypes were a dimension (--resume, compare).
+        """
+        case = f"{self.impl}-threads={self.threads}"
+        if self.kind == STEP:
+            case += f"-m={self.m}-n_x={self.n_x}"
+        return case if self.dtype == DEFAULT_DTYPE else f"{case}-dtype={self.dtype}"
+
+    @property
+    def test_name(self) -> str:
+        return f"{TEST_NAMES[self.kind]}[{self.id}]"
+
+
+class WorkerKey(NamedTuple):
+    """What one worker process measures: one implementation at one thread count."""
+
+    impl: str
+    threads: int
+
+
+def worker_keys(impls: tuple[str, ...], threads: tuple[int, ...], parallel: dict[str, bool]) -> list[WorkerKey]:
+    """Every implementation at every thread count; a single-threaded one once, at 1 thread."""
+    return [WorkerKey(impl, t) for impl in impls for t in (threads if parallel[impl] else (1,))]
+
+
+def pass_order(keys: list[WorkerKey], pass_number: int, passes: int) -> list[WorkerKey]:
+    """The workers of pass `pass_number` (from 1) of `passes`: the list rotated by (pass - 1) / passes of its length."""
+    shift = (pass_number - 1) * len(keys) // passes
+    return keys[shift:] + keys[:shift]
+
+
+def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:
+    """A worker's cases in the order it measures them: sizes by increasing m * n_x, then training per dtype
+    (unless the implementation has sizes of its own)."""
+    steps = [CaseSpec(STEP, key.impl, key.threads, m, n_x, dtype) for m, n_x, dtype in grid.cases(key.impl)]
+    if key.impl in grid.impl_sizes:
+        return steps
+    return [*steps, *(CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size, dtype) for dtype in grid.dtypes)]

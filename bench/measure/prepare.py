@@ -1,0 +1,181 @@
+"""Preparing a case outside the timed region, free of pytest: budget, memory guard, data, agreement.
+
+Each decision not to time a case is a `NotMeasured` with a status and a
+reason a user can read: "extrapolated" (the budget cannot afford it; the
+prediction is kept), "refused" (it would not fit in memory, or its z leaves
+the range where a naive implementation is accurate), "disagrees" (its result
+differs from `fully_vectorized`'s in float64 by more than AGREEMENT_RTOL of
+the case's dtype). The worker records it and moves on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.measure.bandwidth import streaming_read
+from bench.measure.budget import Predictor
+from bench.measure.plan import CaseSpec
+from bench.measure.problems import PreparedSize, cached_size, memory_refusal
+from bench.records.schema import STEP, TRAIN
+from impls import IMPLEMENTATIONS, Implementation, Problem, relative_error
+from impls.core import AGREEMENT_RTOL
+
+CHUNKED_IMPL = "dask_array"  # prepared by bench/measure/dask_case.py: its data may be generated past memory
+
+
+class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
+    """A case that will not be timed: `status` says why in a word, `reason` in a sentence."""
+
+    def __init__(self, status: str, reason: str, **extra: Any) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.extra = status, reason, extra
+
+
+@dataclass(frozen=True)
+class PreparedCase:
+    """What to time (`impl.step(*arguments)`), and what to record about it.
+
+    `slow` cases are timed in fixed rounds (see CasePreparer).
+    """
+
+    impl: Implementation
+    size: PreparedSize
+    arguments: tuple[Any, ...]  # the step's arguments, from impl.prepare(size.problem)
+    extra_info: dict[str, Any]
+    slow: bool
+
+
+@dataclass
+class CasePreparer:
+    """Prepares one worker's cases in order, keeping one size of data in memory at a time.
+
+    `calls` is how many calls a case costs over the whole sweep, which the
+    budget must afford. The budget and the agreement check apply in the first
+    pass only: later passes time the cases the first one measured, on the
+    same data. A call predicted to take `slow_call_s` or more is "slow": its
+    minimum rounds fill the pass's timing target anyway, so it is timed in
+    exactly those rounds, without pytest-benchmark's calibration call (seconds
+    of a double loop, spent on no measurement). `announce(seconds)` tells the
+    manager that a case needs that long, past its usual hang limit.
+    """
+
+    cache: Path
+    budget_s: float
+    calls: int
+    first_pass: bool
+    slow_call_s: float = float("inf")
+    predictor: Predictor = field(default_factory=Predictor)
+    announce: Callable[[float], None] = field(default=lambda seconds: None, repr=False)
+    _size: PreparedSize | None = None
+    _joined_dask: bool = False
+
+    def size(self, m: int, n_x: int, dtype: str) -> PreparedSize:
+        """The problem at (m, n_x) in `dtype` with its reference result; refused when it would not fit in memory."""
+        if self._size is None or (self._size.m, self._size.n_x, self._size.dtype) != (m, n_x, dtype):
+            self._size = None  # free the previous X before allocating the next
+            refusal = memory_refusal(m, n_x)
+            if refusal:
+                raise NotMeasured("refused", refusal)
+            self._size = cached_size(m, n_x, self.cache, dtype)
+        return self._size
+
+    def check_budget(self, case: CaseSpec, repeat: int = 1) -> bool:
+        """Whether a call of `repeat` steps of `case` is slow; NotMeasured('extrapolated') when over budget."""
+        predicted = self.predictor.predict(case.impl, case.m, case.n_x, case.dtype)
+        if predicted is None:
+            return False
+        predicted *= repeat
+        if self.first_pass and predicted * self.calls > self.budget_s:
+            reason = f"predicted {predicted:.3g} s per call x {self.calls} calls > budget {self.budget_s:g} s"
+            raise NotMeasured("extrapolated", reason, predicted_s=predicted)
+        return predicted >= self.slow_call_s
+
+    def step_case(self, case: CaseSpec) -> PreparedCase:
+        """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
+        if case.impl == CHUNKED_IMPL:
+            from bench.measure import dask_case  # dask loads only in its own workers
+
+            self._joined_dask = True
+            return dask_case.prepare(self, case)
+        impl = IMPLEMENTATIONS[case.impl]
+        slow = self.check_budget(case)
+        size = self.size(case.m, case.n_x, case.dtype)
+        impl.warmup()  # load and compile before anything is timed
+        arguments = impl.prepare(size.problem)  # e.g. X copied to a JAX device
+        extra: dict[str, Any] = {"compiled": impl.compiled, "peer": impl.peer}
+        unsafe = unsafe_z(impl, size.problem) if self.first_pass else None
+        if unsafe:
+            raise NotMeasured("refused", unsafe)
+        if self.first_pass or impl.compiled:
+            # A compiled step compiles at its first call on new argument types (numba) or shapes (XLA): in
+            # every worker, so in every pass, that call is made here.
+            got = impl.step(*arguments)
+        if self.first_pass:
+            rtol = AGREEMENT_RTOL[case.dtype]
+            error = relative_error(got, size.reference, size.problem)
+            extra |= {"agreement_error": error, "result_dtype": got.dw.dtype.name}
+            if not error <= rtol:
+                against = "" if case.dtype == "float64" else f" ({case.dtype}, against the float64 result)"
+                reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {rtol:g}{against}"
+                raise NotMeasured("disagrees", reason, **extra)
+        # The floor this step is compared with, read in the same process, threads and pass.
+        extra["read_s"] = streaming_read(size.problem.X).seconds
+        return PreparedCase(impl, size, arguments, extra, slow)
+
+    def after_timing(self, case: CaseSpec) -> dict[str, Any]:
+        """What a timed step case adds to its record: a dask case's peak memory; nothing for others."""
+        if case.impl != CHUNKED_IMPL:
+            return {}
+        from bench.measure import dask_case
+
+        return dask_case.after_timing()
+
+    def close(self) -> None:
+        """Leave the dask cluster if a case joined one (its data released); nothing otherwise."""
+        if self._joined_dask:
+            from bench.measure import dask_case
+
+            dask_case.close_session()
+
+    def record(self, case: CaseSpec, seconds: float) -> None:
+        """Teach the predictor a measured step, so later sizes are predicted from it."""
+        if case.kind == STEP:
+            self.predictor.record(case.impl, case.m, case.n_x, seconds, case.dtype)
+
+
+def unsafe_z(impl: Implementation, problem: Problem) -> str | None:
+    """Why `impl` must not be timed on `problem`: some |z| beyond its `safe_abs_z`; None when all are within.
+
+    Only the notes' code as written has a finite safe range (impls/notes_math.py).
+    The sweep's data keeps |z| under about 8 (bench/measure/problems.py), so this
+    guards sizes no test builds, and problems other than the sweep's.
+    """
+    if math.isinf(impl.safe_abs_z):
+        return None
+    X, _, w, b = problem
+    largest = float(np.max(np.abs(w.T @ X + b)))
+    if largest <= impl.safe_abs_z:
+        return None
+    return f"|z| reaches {largest:.3g} here, beyond {impl.name}'s safe range |z| <= {impl.safe_abs_z:g} (naive math)"
+
+
+def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:
+    """What every record of a case says about it, measured or not."""
+    impl = IMPLEMENTATIONS[case.impl]
+    info: dict[str, Any] = {
+        "kind": case.kind,
+        "impl": case.impl,
+        "label": impl.label,
+        "threads": case.threads,
+        "dtype": case.dtype,
+        "parallel": impl.parallel,
+    }
+    if case.kind == TRAIN:
+        return info | {"train_m": case.m, "train_n_x": case.n_x, "iterations": iterations}
+    return info | {"m": case.m, "n_x": case.n_x, "bytes_x": np.dtype(case.dtype).itemsize * case.m * case.n_x}

@@ -1,0 +1,160 @@
+"""The sweep's grids, as data: which sizes and dtypes each profile measures and how long a case may take."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from bench.records.schema import DEFAULT_DTYPE
+
+
+@dataclass(frozen=True)
+class DtypeAt:
+    """A dtype measured at a few of the grid's sizes only, for every implementation (the budget decides as usual)."""
+
+    dtype: str
+    sizes: tuple[tuple[int, int], ...]
+    impls: tuple[str, ...] = ()  # only these implementations (none named: every one)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Sizes and dtypes to sweep, and the time allowed per case.
+
+    Sizes are every (m, n_x) pair with m * n_x <= max_elements, measured in
+    increasing order of m * n_x so that each case's time can be predicted from
+    the smaller ones. `dtypes` are measured at every size (and in training);
+    each of `dtypes_at` only at those of its sizes that the grid has. Every
+    case is measured in `passes` passes; in each, `max_time_s` is
+    pytest-benchmark's target time for it, with at least `min_rounds` rounds.
+    `budget_s` is the most one case may cost over all its passes before it is
+    extrapolated instead of measured. `threads` is the thread counts to
+    measure parallel implementations with ("1,all"). `impl_sizes` gives an
+    implementation steps at sizes of its own instead of the grid's (a frugal
+    few, or sizes past memory that only it can run), and no training run.
+    Without `peers`, a run measures only this project's implementations, not
+    the other libraries' (scikit-learn, JAX, dask), unless --impl names them.
+    """
+
+    m: tuple[int, ...]
+    n_x: tuple[int, ...]
+    max_elements: int
+    max_time_s: float
+    passes: int
+    min_rounds: int  # per pass
+    budget_s: float
+    threads: str
+    train_size: tuple[int, int]  # (m, n_x) of the training benchmark
+    train_iterations: int
+    dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
+    dtypes_at: tuple[DtypeAt, ...] = ()
+    impl_sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    peers: bool = True
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(m, n_x) pairs within max_elements, smallest m * n_x first."""
+        pairs = [(m, n_x) for m in self.m for n_x in self.n_x if m * n_x <= self.max_elements]
+        return sorted(pairs, key=lambda size: (size[0] * size[1], size[0]))
+
+    def sizes_of(self, impl: str) -> list[tuple[int, int]]:
+        """The sizes `impl` measures, smallest m * n_x first: its own where it has them, else the grid's."""
+        if impl not in self.impl_sizes:
+            return self.sizes()
+        return sorted(self.impl_sizes[impl], key=lambda size: (size[0] * size[1], size[0]))
+
+    def cases(self, impl: str) -> list[tuple[int, int, str]]:
+        """(m, n_x, dtype) of every step `impl` measures: its sizes in order, each in its dtypes."""
+        cases = []
+        for size in self.sizes_of(impl):
+            extra = [
+                at.dtype
+                for at in self.dtypes_at
+                if size in at.sizes and at.dtype not in self.dtypes and (not at.impls or impl in at.impls)
+            ]
+            cases += [(*size, dtype) for dtype in (*self.dtypes, *extra)]
+        return cases
+
+
+# float32 for the implementations that compute in it, and the careful loop as their speedups' baseline
+# (Python floats whatever it is given). Not the notes' code as written: its naive math breaks sooner in
+# float32 (tests/test_impls.py), nor numba_loop or dask_array, which compute in float64.
+FLOAT32_IMPLS = ("double_loop", "features_vectorized", "fully_vectorized", "numba_fused", "sklearn_peer", "jax_peer")
+# float32 where X streams from memory (m = 1e6: 400 MB in float32; the Python loops are extrapolated there) and
+# at m = 1e4 (X in cache), where the loops are measured too: the float32 claims verdict.
+FLOAT32_SIZES = ((10_000, 100), (1_000_000, 100))
+# dask's per-call overhead (m = 1e4) and its step against numpy's where X is large (m = 1e6), m = 1e5 between them
+# for the budget's prediction; no training run: train() on numpy arrays would send X inside every iteration's task
+# graph, which no dask user does.
+DASK_SIZES = tuple((m, 100) for m in (10_000, 100_000, 1_000_000))
+NOTES_IMPLS = ("notes_double_loop", "notes_features_vectorized", "notes_fully_vectorized")
+NOTES_SIZES = tuple((m, n_x) for m in (100, 1_000, 10_000) for n_x in (10, 100, 1_000))
+FULL_M = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
+FULL_N_X = (1, 10, 100, 1_000)
+FULL_MAX_ELEMENTS = 5 * 10**8
+
+PROFILES: dict[str, Grid] = {
+    # About a minute and a half on 2 cores (76 s here, 100 s with numba's caches cold): this project's
+    # implementations only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost
+    # seconds per worker), small sizes, two passes.
+    "quick": Grid(
+        m=(100, 1_000, 10_000),
+        n_x=(10, 100),
+        max_elements=10**6,
+        max_time_s=0.02,
+        passes=2,  # its intervals are wide (t with 1 degree of freedom): quick is for a look and for CI
+        min_rounds=5,
+        budget_s=3.0,
+        threads="1,all",
+        train_size=(1_000, 10),
+        train_iterations=10,
+        dtypes_at=(DtypeAt("float32", ((10_000, 100),), FLOAT32_IMPLS),),  # each float32 path, end to end
+        impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
+        peers=False,
+    ),
+    # About five and a half minutes on 2 cores (303 s sweep + 21 s report here; 5 was the goal); X stays at or under
+    # 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw the claims' boundaries
+    # between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops
+    # at the largest sizes). Measured where the time goes: 17 workers x 3 passes each start a process (1.4 s on
+    # average: 3 s for scikit-learn's imports), and the sizes of 800 MB cost ~1.3 s per worker and pass beyond their
+    # timing (loading X, its read, a compiled step's first call), so the notes' code as
+    # written runs on 9 sizes of its own, where its loops can be measured.
+    "default": Grid(
+        m=(100, 1_000, 10_000, 100_000, 1_000_000),
+        n_x=(1, 10, 100, 1_000),
+        max_elements=10**8,
+        max_time_s=0.03,
+        passes=3,
+        min_rounds=3,
+        budget_s=10.0,
+        threads="1,all",
+        train_size=(2_000, 100),
+        train_iterations=20,
+        dtypes_at=(DtypeAt("float32", FLOAT32_SIZES, FLOAT32_IMPLS),),
+        impl_sizes={"dask_array": DASK_SIZES, **dict.fromkeys(NOTES_IMPLS, NOTES_SIZES)},
+    ),
+    # As long as it takes: half-decade steps up to m = 1e7 and X of 4 GB, float32 everywhere it applies.
+    "full": Grid(
+        m=FULL_M,
+        n_x=FULL_N_X,
+        max_elements=FULL_MAX_ELEMENTS,
+        max_time_s=0.4,
+        passes=5,
+        min_rounds=3,
+        budget_s=60.0,
+        threads="1,all",
+        train_size=(2_000, 100),
+        train_iterations=50,
+        dtypes_at=(
+            DtypeAt(
+                "float32",
+                tuple((m, n_x) for m in FULL_M for n_x in FULL_N_X if m * n_x <= FULL_MAX_ELEMENTS),
+                FLOAT32_IMPLS,
+            ),
+        ),
+        # dask_array along n_x = 100 into memory and past it: X of 32 GB, generated in its tasks (dask_data.py)
+        impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
+    ),
+}
+# The default's settings on seven n_x, 0.04 s per case, every implementation on every size: ~11 minutes on 2
+# cores. The reference run (reports/reference) is this grid.
+PROFILES["fine"] = dataclasses.replace(
+    PROFILES["default"], n_x=(1, 3, 10, 30, 100, 300, 1_000), max_time_s=0.04, impl_sizes={"dask_array": DASK_SIZES}
+)

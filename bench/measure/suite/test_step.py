@@ -1,0 +1,41 @@
+"""The benchmark suite: one timed gradient step per implementation x threads x dtype x m x n_x, and training.
+
+Run inside a worker process of `python -m bench run`, whose plugin
+(bench/measure/sweep.py) supplies the parameters and the `sweep` fixture. Everything
+but the timed call happens in `sweep.start_step` / `sweep.start_train`,
+outside the timed region.
+"""
+
+from typing import Any
+
+import pytest
+
+from impls import train
+
+
+def test_step(
+    benchmark: Any,
+    sweep: Any,
+    request: pytest.FixtureRequest,
+    impl: str,
+    threads: int,
+    dtype: str,
+    m: int,
+    n_x: int,
+) -> None:
+    case = sweep.start_step(request.node)
+    benchmark.group = f"m={m} n_x={n_x}" + ("" if dtype == "float64" else f" {dtype}")  # one table per problem
+    benchmark.extra_info.update(case.extra_info)
+    sweep.time(benchmark, case.slow, case.impl.step, *case.arguments)
+    sweep.finish(benchmark)
+
+
+def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, dtype: str) -> None:
+    """`train` for a fixed number of iterations: the loop that vectorization keeps."""
+    X, Y, extra, slow = sweep.start_train(request.node)
+    benchmark.group = "train m={train_m} n_x={train_n_x} iterations={iterations}".format(**extra)
+    benchmark.group += "" if dtype == "float64" else f" {dtype}"
+    benchmark.extra_info.update(extra)
+    result = sweep.time(benchmark, slow, train, impl, X, Y, alpha=0.5, iterations=extra["iterations"])
+    benchmark.extra_info["costs"] = result.costs.tolist()
+    sweep.finish(benchmark)
