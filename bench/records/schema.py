@@ -1,11 +1,16 @@
 """A run's vocabulary, spelled once: the kinds of case, the dtypes, the columns that identify a case."""
 
-import pandas as pd
+from __future__ import annotations
 
-from impls.core import DTYPES
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is not loaded for a name: the manager and the workers read this module
+    import pandas as pd
 
 STEP, TRAIN = "step", "train"  # a gradient step, or a training run of many steps
-WIDE, NARROW = DTYPES  # float64 and float32: the dtypes a run may measure, the reference first
+# The dtypes a run may measure, the reference first: impls.core.DTYPES (a test holds them equal). Spelled here, not
+# imported: importing impls loads every implementation and numba, seconds in a manager or a fake worker.
+WIDE, NARROW = "float64", "float32"
 DEFAULT_DTYPE = WIDE
 
 SIZE = ["m", "n_x"]
