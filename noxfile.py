@@ -14,18 +14,24 @@ nox.options.sessions = ["tests", "lint"]
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the unit and property tests (pytest's exit code 5, no tests, fails too)."""
+    """Run the unit and property tests (pytest's exit code 5, no tests, fails too).
+
+    Everything by default, as CI does; `nox -s tests -- -m "not slow"` leaves out the tests that start real
+    workers, sweeps, git worktrees or dask clusters, for a quick loop while developing.
+    """
     session.install("-e", ".[dev]")
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style, types and the CI workflow: ruff check, ruff format --check, mypy, zizmor."""
+    """Check style, types, the architecture and the CI workflow: ruff, mypy, lint-imports, zizmor."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "impls", "bench")
+    # import-linter's contracts in pyproject.toml: the layers of bench/, impls apart from it, no import circle.
+    session.run("lint-imports")
     # Any finding (injection, unpinned action, broad token, persisted credentials...) fails.
     # Offline: the audits that ask GitHub's API are skipped, so every machine gets the same answer.
     session.run("zizmor", "--offline", ".github/workflows/")

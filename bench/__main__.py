@@ -1,7 +1,7 @@
-"""`python -m bench`: see bench/commands/cli.py."""
+"""`python -m bench`: see bench/commands/."""
 
 import sys
 
-from bench.commands.cli import main
+from bench.commands.main import main
 
 sys.exit(main())

@@ -84,6 +84,9 @@ class Implementation:
     # the notes' code as written (impls/notes_math.py), whose naive math loses digits, then breaks.
     safe_abs_z: float = math.inf
     float32: bool = False  # computes in float32 when given float32 (else in float64, whatever it is given)
+    # The name of a preparation of its own that the benchmark gives its cases (bench/measure/prepare.py's
+    # PREPARATIONS; e.g. a cluster and data generated past memory); None: the generic one, data in memory.
+    preparation: str | None = None
     warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
     prepare: Callable[[Problem], tuple[Any, ...]] = field(default=_as_given, repr=False)
 

@@ -104,6 +104,7 @@ IMPL = register(
         step=step,
         peer=True,
         parallel=True,  # one task per chunk, on the cluster's threads
+        preparation="dask_cluster",  # a cluster, and X generated inside its tasks past memory
         warmup=_warmup,
     )
 )

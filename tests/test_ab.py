@@ -7,6 +7,7 @@ from bench.compare.regress import compare_runs
 from bench.records.results import load_run
 
 TINY = ("--m", "40", "--n-x", "2", "--max-time", "0.005", "--impl", "double_loop")
+pytestmark = pytest.mark.slow  # git worktrees and real sweeps
 
 
 def test_base_and_head_alternate_and_leave_no_worktree(tmp_path) -> None:

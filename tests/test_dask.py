@@ -16,10 +16,12 @@ import dask
 from distributed import Client, LocalCluster, get_task_stream
 
 from bench.measure import dask_case, dask_data
+from bench.measure.case import NotMeasured
 from bench.measure.plan import CaseSpec
-from bench.measure.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured
+from bench.measure.prepare import CasePreparer
 from bench.measure.problems import MEMORY_LIMIT_VARIABLE
 from impls import IMPLEMENTATIONS, relative_error, validate
+from impls.core import AGREEMENT_RTOL
 from impls.dask_array import BLOCK_EXAMPLES, as_chunked, chunkwise_sum, step
 from tests.conftest import random_problem
 
@@ -66,6 +68,7 @@ def awkward(name: str):
     return validate(X, np.ones((1, m)), w, b)  # all labels the same
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("name", ["one_example", "one_feature", "z_near_1000", "all_same_labels"])
 def test_agrees_with_fully_vectorized_chunk_by_chunk_on_the_cluster(client, name: str) -> None:
@@ -86,6 +89,7 @@ def test_chunks_must_be_along_examples_only() -> None:
         as_chunked(da.from_array(X, chunks=(2, 10)), Y)
 
 
+@pytest.mark.slow
 def test_generated_data_is_the_same_for_any_chunking(client) -> None:
     m, n_x = 3 * BLOCK_EXAMPLES + 100, 3
     one_block, three_blocks = (
@@ -120,6 +124,7 @@ def preparer(tmp_path: Path, announced: list[float] | None = None) -> CasePrepar
     return CasePreparer(tmp_path / "cache", budget_s=100.0, calls=10, first_pass=True, announce=record)
 
 
+@pytest.mark.slow
 def test_a_size_in_memory_runs_on_the_others_data_held_by_the_workers(joined, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(dask_case.CHUNK_VARIABLE, "0.1")  # one block per chunk
     prep = preparer(tmp_path)
@@ -136,6 +141,7 @@ def test_a_size_in_memory_runs_on_the_others_data_held_by_the_workers(joined, tm
     assert set(memory["worker_peak_rss_bytes"]) == set(joined.scheduler_info()["workers"])
 
 
+@pytest.mark.slow
 def test_past_the_memory_limit_dask_generates_its_data_and_the_others_are_refused(joined, tmp_path, monkeypatch):
     m, n_x = 20_000, 5  # X of 800 kB; fully_vectorized needs 4.2 MB
     monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "3e6")
@@ -154,6 +160,7 @@ def test_past_the_memory_limit_dask_generates_its_data_and_the_others_are_refuse
     np.testing.assert_array_equal(case.size.problem.w, dask_data.parameters(m, n_x)[0])
 
 
+@pytest.mark.slow
 def test_a_chunk_that_would_not_fit_a_worker_is_refused_before_any_data(joined, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(dask_case.CHUNK_VARIABLE, "2000")  # 2.5e6 examples at n_x = 100: 2.2 GB per task
     with pytest.raises(NotMeasured) as refused:
@@ -187,8 +194,9 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds() -> N
     assert time.monotonic() - start < 10
 
 
+@pytest.mark.slow
 def test_run_refuses_an_unreachable_scheduler_before_sweeping(tmp_path, capsys) -> None:
-    from bench.commands.cli import main
+    from bench.commands.main import main
 
     address = f"tcp://127.0.0.1:{free_port()}"
     code = main(["run", "--impl", "dask_array", "--dask-scheduler", address, "--output", str(tmp_path / "run")])
@@ -205,6 +213,7 @@ def dies_once(X: np.ndarray, Y: np.ndarray, flag: str) -> np.ndarray:
     return np.array([[X.sum()]])
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")  # the lost worker's sockets and semaphores are reported at shutdown
 def test_a_worker_lost_during_a_step_costs_a_retry_or_a_clear_failure(tmp_path) -> None:
     from bench.measure.problems import make_problem
@@ -233,6 +242,7 @@ def test_a_worker_lost_during_a_step_costs_a_retry_or_a_clear_failure(tmp_path) 
     cluster.close()
 
 
+@pytest.mark.slow
 def test_missing_dask_names_the_extra(tmp_path) -> None:
     import subprocess
 
@@ -240,7 +250,7 @@ def test_missing_dask_names_the_extra(tmp_path) -> None:
         "import importlib.util, sys\n"
         "real = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda name, *a: None if name in ('dask', 'distributed') else real(name, *a)\n"
-        "from bench.commands.cli import main\n"
+        "from bench.commands.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     for args in (["--impl", "dask_array"], ["--dask-scheduler", "tcp://127.0.0.1:1", "--impl", "double_loop"]):
@@ -257,6 +267,7 @@ def test_missing_dask_names_the_extra(tmp_path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_run_past_the_memory_limit_end_to_end(tmp_path) -> None:
     """`python -m bench run` as a user runs it, with the guard's limit below the size: dask generates its data."""
     import json

@@ -6,14 +6,16 @@ import argparse
 import numpy as np
 import pytest
 
-from bench.commands.cli import build_parser, grid_for
+from bench.commands.main import build_parser
+from bench.commands.run import grid_for
 from bench.measure import peak_memory
 from bench.measure.plan import WorkerKey, worker_cases
 from bench.measure.problems import MEMORY_LIMIT_VARIABLE, available_memory, memory_refusal
 from bench.measure.profiles import PROFILES
 from bench.records import results
 from bench.reporting import dask_section
-from bench.reporting.build import analyse_run, render_markdown
+from bench.reporting.build import analyse_run
+from bench.reporting.markdown import render_markdown
 from tests.synthetic import measured_case, run_of
 
 GIB = 2**30

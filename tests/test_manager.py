@@ -46,6 +46,7 @@ def fake_run(tmp_path_factory) -> tuple[Path, int]:
     return output, sweep(output)
 
 
+@pytest.mark.slow
 def test_every_case_is_measured_in_every_pass_and_merged(fake_run) -> None:
     output, _ = fake_run
     run = json.loads((output / "benchmark.json").read_text())
@@ -62,6 +63,7 @@ def test_every_case_is_measured_in_every_pass_and_merged(fake_run) -> None:
     assert run["machine_info"]["environment"] == relevant_environment()
 
 
+@pytest.mark.slow
 def test_a_crash_costs_its_case_only_and_keeps_the_stderr(fake_run) -> None:
     output, exit_code = fake_run
     assert exit_code == 1  # a failed case fails the run, after everything else was measured
@@ -71,6 +73,7 @@ def test_a_crash_costs_its_case_only_and_keeps_the_stderr(fake_run) -> None:
     assert "segmentation fault (pretend)" in crashed["stderr"]
 
 
+@pytest.mark.slow
 def test_a_hung_worker_is_killed_and_the_sweep_goes_on(fake_run) -> None:
     output, _ = fake_run
     skipped = {b["param"]: b["extra_info"] for b in json.loads((output / "benchmark.json").read_text())["skipped"]}
@@ -83,6 +86,7 @@ def test_a_hung_worker_is_killed_and_the_sweep_goes_on(fake_run) -> None:
     assert set(passes[("test_step", f"fully_vectorized-threads=1-m={HANG_M}-n_x=2")]) == {1}
 
 
+@pytest.mark.slow
 def test_each_pass_starts_further_along_the_workers(fake_run) -> None:
     output, _ = fake_run
     started = [(r["pass"], WorkerKey(r["impl"], r["threads"])) for r in journal.read(output) if r["kind"] == "worker"]
@@ -104,6 +108,7 @@ def test_rotation_spreads_each_workers_passes_apart() -> None:
         assert sorted(place % 9 // 3 for place in places) == [0, 1, 2]  # early, middle and late once each
 
 
+@pytest.mark.slow
 def test_resume_measures_only_what_the_journal_lacks(tmp_path: Path, fake_run) -> None:
     output, _ = fake_run
     lines = (output / journal.JOURNAL_NAME).read_text().splitlines()
@@ -117,6 +122,7 @@ def test_resume_measures_only_what_the_journal_lacks(tmp_path: Path, fake_run) -
     assert {r["pass"] for r in added} == {3} and len(added) == 9
 
 
+@pytest.mark.slow
 def test_a_run_where_nothing_can_be_measured_says_why(tmp_path: Path) -> None:
     crash_only = GRID.__class__(**{**GRID.__dict__, "m": (CRASH_M,), "train_size": (CRASH_M, 2)})
     settings_ = SweepSettings("test", crash_only, ("fully_vectorized",), (1,), 2, tmp_path, False)
@@ -156,6 +162,7 @@ def two_dtypes_run(tmp_path_factory) -> Path:
     return output
 
 
+@pytest.mark.slow
 def test_each_dtype_is_a_case_of_its_own_in_every_pass(two_dtypes_run: Path) -> None:
     run = json.loads((two_dtypes_run / "benchmark.json").read_text())
     measured = {b["param"]: b["extra_info"] for b in run["benchmarks"]}
@@ -165,6 +172,7 @@ def test_each_dtype_is_a_case_of_its_own_in_every_pass(two_dtypes_run: Path) -> 
     assert measured["fully_vectorized-threads=2-m=20-n_x=2"]["dtype"] == "float64"
 
 
+@pytest.mark.slow
 def test_a_resumed_run_with_two_dtypes_measures_nothing_twice(two_dtypes_run: Path, tmp_path: Path) -> None:
     grid = dataclasses.replace(GRID, m=(10, 20), dtypes_at=(DtypeAt("float32", ((20, 2),)),))
     (tmp_path / journal.JOURNAL_NAME).write_text((two_dtypes_run / journal.JOURNAL_NAME).read_text())
@@ -173,6 +181,7 @@ def test_a_resumed_run_with_two_dtypes_measures_nothing_twice(two_dtypes_run: Pa
     assert journal.read(tmp_path) == journal.read(two_dtypes_run)
 
 
+@pytest.mark.slow
 def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> None:
     state = SweepState.from_journal(journal.read(two_dtypes_run))
     known = sorted(state.known(WorkerKey("double_loop", 1)))
@@ -183,6 +192,7 @@ def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> N
     ]
 
 
+@pytest.mark.slow
 def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) -> None:
     run = Sweep(settings(tmp_path), Console(file=sys.stderr), FAKE_WORKER)
     one, two = (run.worker_environment(threads) for threads in (1, 2))
@@ -191,6 +201,7 @@ def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) ->
     assert caches[0] != caches[1] and all(cache.parent == tmp_path / ".sizes" for cache in caches)  # removed at the end
 
 
+@pytest.mark.slow
 def test_a_case_that_announces_it_needs_longer_is_waited_for(tmp_path: Path) -> None:
     slow = GRID.__class__(**{**GRID.__dict__, "m": (SLOW_M,), "passes": 1})
     settings_ = SweepSettings("test", slow, ("double_loop",), (1,), 2, tmp_path, False)
@@ -199,6 +210,7 @@ def test_a_case_that_announces_it_needs_longer_is_waited_for(tmp_path: Path) -> 
     assert case[1]["extra_info"]["status"] == "measured"
 
 
+@pytest.mark.slow
 def test_settings_environment_reaches_every_worker(tmp_path: Path, monkeypatch) -> None:
     from bench.measure import manager
 

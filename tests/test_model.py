@@ -10,7 +10,7 @@ import pytest
 
 from bench.analysis import model
 from bench.analysis.analyse import with_model_times
-from bench.commands import cli
+from bench.commands import main as cli
 from bench.measure.machine import read_caches
 from bench.records.results import tidy
 from tests.synthetic import measured_case, run_of, skipped_case

@@ -17,7 +17,7 @@ WITHOUT_JAX = """
 import importlib.util, sys
 find_spec = importlib.util.find_spec
 importlib.util.find_spec = lambda name, *rest: None if name == "jax" else find_spec(name, *rest)
-from bench.commands.cli import main
+from bench.commands.main import main
 sys.exit(main(sys.argv[1:]))
 """
 WITH_JAX_0_11 = """
@@ -25,7 +25,7 @@ import sys
 from importlib import metadata
 version = metadata.version
 metadata.version = lambda name: "0.11.1" if name == "jax" else version(name)
-from bench.commands.cli import main
+from bench.commands.main import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -35,6 +35,7 @@ def bench_with(patch: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.slow
 def test_without_jax_asking_for_jax_peer_says_which_extra_to_install(tmp_path: Path) -> None:
     done = bench_with(WITHOUT_JAX, "run", "--impl", "jax_peer", "--output", str(tmp_path))
     assert done.returncode == 2
@@ -42,6 +43,7 @@ def test_without_jax_asking_for_jax_peer_says_which_extra_to_install(tmp_path: P
     assert "Traceback" not in done.stderr and not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_an_unsupported_jax_is_named_with_the_supported_range(tmp_path: Path) -> None:
     done = bench_with(WITH_JAX_0_11, "run", "--impl", "jax_peer", "--output", str(tmp_path))
     assert done.returncode == 2
@@ -75,6 +77,7 @@ def test_the_supported_range_is_from_the_lowest_up_to_the_bound(version: str, su
     assert (version_problem(version) is None) is supported
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
 def test_jax_uses_the_sweeps_arrays_in_place(tmp_path: Path) -> None:
     # The sweep's arrays start at a cache line; JAX on the CPU then does not copy X (1.5 s at 800 MB), which the

@@ -5,10 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from bench.measure.case import NotMeasured
 from bench.measure.plan import CaseSpec
-from bench.measure.prepare import AGREEMENT_RTOL, CasePreparer, NotMeasured, case_info, unsafe_z
+from bench.measure.prepare import CasePreparer, case_info, unsafe_z
 from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
+from impls.core import AGREEMENT_RTOL
 
 
 def preparer(tmp_path, first_pass: bool = True, budget_s: float = 10.0) -> CasePreparer:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from bench.commands.cli import main
+from bench.commands.main import main
 from bench.compare.regress import check_invariants, compare_runs, implementation_verdicts
 from bench.compare.selftest import selftest
 from tests.synthetic import measured_case, run_of

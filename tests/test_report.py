@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from bench.commands.cli import main
+from bench.commands.main import main
 from bench.records import journal
 from bench.reporting.build import SPEEDUPS_CSV_COLUMNS, build_report
 from tests.synthetic import (

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from bench.commands.cli import main
+from bench.commands.main import main
 from bench.compare.reproduce import reproduce
 from tests.synthetic import measured_case, old_format, run_of, train_case
 

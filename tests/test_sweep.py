@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from bench.commands.cli import _profile_impls, parse_dtypes, rerun_command
+from bench import _implementations
+from bench.commands.arguments import parse_dtypes
+from bench.commands.run import rerun_command
 from bench.measure.profiles import PROFILES
 from bench.measure.threads import all_cores
 from bench.records import journal
@@ -39,6 +41,7 @@ def tiny_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_run_writes_json_csv_charts_and_report(tiny_run: Path) -> None:
     output = json.loads((tiny_run / "benchmark.json").read_text())
     cases = {b["param"]: b for b in output["benchmarks"]}
@@ -79,6 +82,7 @@ def test_rerun_command_keeps_the_options_but_output_and_resume(argv: list[str]) 
     assert rerun_command(argv) == "python -m bench run --impl dask_array --output DIR"
 
 
+@pytest.mark.slow
 def test_resume_runs_only_what_is_missing(tiny_run: Path) -> None:
     before = journal.read(tiny_run)
     done = bench("run", "--profile", "quick", *TINY, "--output", str(tiny_run), "--resume")
@@ -87,6 +91,7 @@ def test_resume_runs_only_what_is_missing(tiny_run: Path) -> None:
     assert journal.read(tiny_run) == before
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     """kill -9 of the manager (and its worker) mid-sweep loses nothing that was journaled."""
     command = [sys.executable, "-m", "bench", "run", "--profile", "quick", *TINY, "--output", str(tmp_path)]
@@ -106,6 +111,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     assert len(per_pass) == WORKERS * 5 and all(set(by_pass) == {1, 2} for by_pass in per_pass.values())
 
 
+@pytest.mark.slow
 def test_over_budget_cases_are_extrapolated_not_measured(tmp_path: Path) -> None:
     done = bench("run", *TINY, "--budget", "1e-9", "--output", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -129,12 +135,14 @@ def test_over_budget_cases_are_extrapolated_not_measured(tmp_path: Path) -> None
         (["--dtype", "float64,float16"], "unknown dtype 'float16'; supported: float64, float32"),
     ],
 )
+@pytest.mark.slow
 def test_bad_arguments_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
     done = bench("run", *args, "--output", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr
 
 
+@pytest.mark.slow
 def test_more_threads_than_cores_is_measured_with_a_warning(tmp_path: Path) -> None:
     too_many = str(all_cores() + 1)
     args = ["--m", "40", "--n-x", "2", "--max-time", "0.002", "--passes", "1", "--impl", "fully_vectorized"]
@@ -144,6 +152,7 @@ def test_more_threads_than_cores_is_measured_with_a_warning(tmp_path: Path) -> N
     assert set(table.threads) == {int(too_many)}
 
 
+@pytest.mark.slow
 def test_pytest_benchmark_compare_reads_the_merged_json(tiny_run: Path) -> None:
     cli = "from pytest_benchmark.cli import main; main()"
     command = [sys.executable, "-c", cli, "compare", "--columns=min,median,rounds", str(tiny_run / "benchmark.json")]
@@ -154,18 +163,19 @@ def test_pytest_benchmark_compare_reads_the_merged_json(tiny_run: Path) -> None:
 
 def test_quick_leaves_out_the_peer_libraries_and_says_so() -> None:
     said = io.StringIO()
-    impls = _profile_impls("quick", PROFILES["quick"], Console(file=said, width=200))
+    impls = _implementations("quick", PROFILES["quick"], None, Console(file=said, width=200))
     peers = [name for name, impl in IMPLEMENTATIONS.items() if impl.peer]
     assert peers and not set(peers) & set(impls)
     assert set(impls) == set(IMPLEMENTATIONS) - set(peers)
     assert all(peer in said.getvalue() for peer in peers) and "--impl" in said.getvalue()
-    assert _profile_impls("default", PROFILES["default"], Console(file=io.StringIO())) == tuple(IMPLEMENTATIONS)
+    assert _implementations("default", PROFILES["default"], None, Console(file=io.StringIO())) == tuple(IMPLEMENTATIONS)
 
 
 def test_dtypes_parse_in_the_order_given_without_repeats() -> None:
     assert parse_dtypes(" Float32 ,float64,float32") == ("float32", "float64")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
 def test_jax_in_both_dtypes_end_to_end(tmp_path: Path) -> None:
     args = ["--m", "40,80", "--n-x", "3", "--max-time", "0.002", "--passes", "1", "--threads", "1,all"]

@@ -73,6 +73,7 @@ def test_pools_started_with_fewer_threads_than_cores_keep_that_many_cores() -> N
         assert os.sched_getaffinity(0) == cores  # all cores: nothing to restrict
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads", sorted({1, all_cores()}))
 def test_a_worker_gets_the_threads_it_was_asked_for(tmp_path, threads: int) -> None:
     """A real worker of the parallel peer (numpy's and scipy's OpenBLAS, OpenMP, numba) reads its pools back."""
@@ -93,6 +94,7 @@ def test_a_worker_gets_the_threads_it_was_asked_for(tmp_path, threads: int) -> N
     assert json.dumps(record)  # what the journal stores
 
 
+@pytest.mark.slow
 def test_a_worker_refuses_to_measure_with_the_wrong_threads(tmp_path) -> None:
     if all_cores() < 2:
         pytest.skip("needs 2 cores to ask for a count the environment contradicts")
@@ -117,6 +119,7 @@ def test_a_worker_refuses_to_measure_with_the_wrong_threads(tmp_path) -> None:
     assert not [e for e in events if e["event"] == "case"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("jax_peer" not in IMPLEMENTATIONS, reason=f"JAX not usable here: {UNAVAILABLE.get('jax_peer')}")
 @pytest.mark.parametrize("threads", sorted({1, all_cores()}))
 def test_a_jax_worker_reads_back_xla_with_the_threads_it_asked_for(tmp_path, threads: int) -> None:

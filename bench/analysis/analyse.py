@@ -4,18 +4,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.analysis.claims import BASELINES
-from bench.analysis.explain import Explanation, Models, explain
-from bench.analysis.model import Caches, fit_models, measured_steps
+from bench.analysis.claims import BASELINES, SETTINGS
+from bench.analysis.explain import Explanation, Models, explain, setting_model
+from bench.analysis.model import Caches, CostModel, fit_models, measured_steps
 from bench.analysis.ratios import (
     comparisons,
     dtype_ratios,
     fastest_at_largest,
     read_limit,
+    summarize_by_range,
     thread_scaling,
 )
 from bench.analysis.speedups import by_setting, loop_form, speedups_by_baseline, steps
 from bench.analysis.verdicts import claims_verdicts
+from bench.records.schema import STEP
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,14 @@ class Analysis:
     verdict: pd.DataFrame  # claims_verdicts
     loop_form: pd.DataFrame
     thread_scaling: pd.DataFrame
-    dtype_ratios: pd.DataFrame
+    dtype_ratios: pd.DataFrame  # per setting: by_setting(dtype_ratios)
     relative: pd.DataFrame  # relative_times of every COMPARISONS pair measured, stacked
+    relative_by_range: pd.DataFrame  # summarize_by_range(relative)
     read_limit: pd.DataFrame
     fastest: pd.Series | None  # fastest_at_largest
     caches: Caches  # the machine's, from the run's machine info
     models: Models  # bench.analysis.model.fit_models, per implementation x threads x dtype
+    setting_models: dict[tuple[str, str], CostModel]  # (impl, setting): the float64 model it runs with there
     unfitted: list[str]  # why a model could not be fitted
     explanations: dict[tuple[str, str, str], Explanation]  # (baseline, claim's implementation, setting)
 
@@ -59,11 +63,17 @@ def with_model_times(results: pd.DataFrame, models: Models) -> pd.DataFrame:
     Without a model, the sweep's prediction stays.
     """
     out = results.copy()
-    for index, row in results[(results.kind == "step") & (results.status == "extrapolated")].iterrows():
+    for index, row in results[(results.kind == STEP) & (results.status == "extrapolated")].iterrows():
         model = models.get((row.impl, int(row.threads), row["dtype"]))
         if model is not None:
             out.at[index, "seconds"] = float(model.predict(row.m, row.n_x)[0])
     return out
+
+
+def setting_models(models: Models) -> dict[tuple[str, str], CostModel]:
+    """Per implementation and setting, the float64 model it runs with there (explain.setting_model)."""
+    found = {(impl, setting): setting_model(models, impl, setting) for impl, _, _ in models for setting in SETTINGS}
+    return {key: model for key, model in found.items() if model is not None}
 
 
 def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None = None) -> Analysis:
@@ -72,6 +82,7 @@ def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None =
     models, unfitted = fit_models(results, caches)
     results = with_model_times(results, models)
     pairs = speedups_by_baseline(results, passes)
+    relative = comparisons(results, passes)
     limits = read_limit(results)
     return Analysis(
         results=results,
@@ -81,12 +92,14 @@ def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None =
         verdict=claims_verdicts(pairs),
         loop_form=loop_form(pairs),
         thread_scaling=thread_scaling(results, passes),
-        dtype_ratios=dtype_ratios(results, passes),
-        relative=comparisons(results, passes),
+        dtype_ratios=by_setting(dtype_ratios(results, passes)),
+        relative=relative,
+        relative_by_range=summarize_by_range(relative),
         read_limit=limits,
         fastest=fastest_at_largest(limits),
         caches=caches,
         models=models,
+        setting_models=setting_models(models),
         unfitted=unfitted,
         explanations=explanations(models, results),
     )

@@ -69,3 +69,8 @@ BASELINES = (
     Baseline(BASELINE, "the careful loop", CLAIMS),
     Baseline(NOTES_BASELINE, "the notes' loop as written", NOTES_CLAIMS),
 )
+
+
+def claims_against(baseline: str) -> tuple[Claim, ...]:
+    """The claims judged against `baseline` (BASELINES); none for any other implementation."""
+    return next((b.claims for b in BASELINES if b.impl == baseline), ())

@@ -15,13 +15,14 @@ import pandas as pd
 
 from bench.analysis.claims import CLAIMS, DOES_NOT_HOLD, EXCEEDED, HOLDS, ONE_THREAD, SETTINGS, UNDECIDED, Claim
 from bench.analysis.model import LEVELS, CostModel, interval
+from bench.records.schema import WIDE
 
 GRID_POINTS = 61  # per axis of the fine grid the boundaries are traced on (15 per decade over m = 1e2..1e6)
 
 Models = dict[tuple[str, int, str], CostModel]
 
 
-def setting_model(models: Models, impl: str, setting: str, dtype: str = "float64") -> CostModel | None:
+def setting_model(models: Models, impl: str, setting: str, dtype: str = WIDE) -> CostModel | None:
     """The model an implementation runs with in a setting: 1 thread, or its most threads (as installed)."""
     fitted = [model for (name, _, kind), model in models.items() if name == impl and kind == dtype]
     if setting == ONE_THREAD:

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from bench.records.schema import STEP
+
 LEVELS = ("L2", "L3", "memory")  # where X fits: within L2 (L1 included), within L3, neither
 SHARPNESS = 6  # of the step at a cache size: X twice the size of a cache is charged 1/(1 + 2**6) = 2% at its rate
 MIN_CASES = 4  # three coefficients and one case to spare for an error estimate
@@ -253,7 +255,7 @@ MODEL_KEY = ["impl", "threads", "dtype"]
 
 def measured_steps(results: pd.DataFrame) -> pd.DataFrame:
     """The cases a model is fitted on: measured gradient steps (bench.records.results.tidy rows)."""
-    return results[(results.kind == "step") & (results.status == "measured") & results.seconds.notna()]
+    return results[(results.kind == STEP) & (results.status == "measured") & results.seconds.notna()]
 
 
 def fit_models(results: pd.DataFrame, caches: Caches) -> tuple[dict[tuple[str, int, str], CostModel], list[str]]:

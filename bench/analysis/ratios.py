@@ -5,7 +5,7 @@ import pandas as pd
 
 from bench.analysis.claims import ALL_CORES, SETTINGS
 from bench.analysis.speedups import _widened, by_setting, paired_ratio_intervals
-from bench.records.schema import NARROW, PAIRING, SIZE, WIDE
+from bench.records.schema import NARROW, PAIRING, SIZE, STEP, WIDE
 
 
 def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def dtype_ratios(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     (float64's), seconds_float64, seconds_float32, ratio, ratio_low, ratio_high.
     """
     key = ["kind", "impl", "threads", "m", "n_x"]
-    measured = results[(results.kind == "step") & (results.status == "measured")]
+    measured = results[(results.kind == STEP) & (results.status == "measured")]
     wide, narrow = (measured[measured.dtype == dtype] for dtype in (WIDE, NARROW))
     out = wide[[*key, "label", "as_installed", "bytes_x", "seconds"]].merge(
         narrow[[*key, "seconds"]], on=key, suffixes=(f"_{WIDE}", f"_{NARROW}")
@@ -88,7 +88,7 @@ def relative_times(results: pd.DataFrame, passes: pd.DataFrame, impl: str, again
     [ratio_low, ratio_high] is the 95% interval from the paired passes.
     `size_range` names the row's SIZE_RANGES entry (by the bytes of X in its dtype).
     """
-    measured = by_setting(results[(results.kind == "step") & (results.status == "measured")])
+    measured = by_setting(results[(results.kind == STEP) & (results.status == "measured")])
     sides = [
         measured[measured.impl == name][[*PAIRING, "setting", "threads", "bytes_x", "seconds"]]
         for name in (impl, against)
@@ -151,7 +151,7 @@ def read_limit(results: pd.DataFrame) -> pd.DataFrame:
     `floor_gbytes_per_s` is the fastest read of that X (in its dtype: float32
     holds half the bytes) in the setting: the limit a chart of the setting draws.
     """
-    measured = results[(results.kind == "step") & (results.status == "measured") & results.read_s.notna()]
+    measured = results[(results.kind == STEP) & (results.status == "measured") & results.read_s.notna()]
     rows = by_setting(measured)
     rows = rows.assign(
         read_multiple=rows.min_s / rows.read_s,

@@ -8,10 +8,10 @@ plots or writes files.
 import numpy as np
 import pandas as pd
 
-from bench.analysis.claims import ALL_CORES, BASELINE, BASELINES, NOTES_BASELINE, ONE_THREAD, Claim
+from bench.analysis.claims import ALL_CORES, BASELINE, BASELINES, NOTES_BASELINE, ONE_THREAD, claims_against
 from bench.analysis.verdicts import verdicts
 from bench.records.intervals import log_t_interval
-from bench.records.schema import CASE, PAIRING, SIZE
+from bench.records.schema import CASE, PAIRING, SIZE, STEP
 
 
 def paired_ratio_intervals(
@@ -39,7 +39,7 @@ def _widened(point: pd.Series, low: pd.Series, high: pd.Series) -> tuple[pd.Seri
 
 def steps(results: pd.DataFrame) -> pd.DataFrame:
     """The gradient-step cases that have a time (measured, or extrapolated from smaller sizes)."""
-    return results[(results.kind == "step") & results.seconds.notna()]
+    return results[(results.kind == STEP) & results.seconds.notna()]
 
 
 def by_setting(results: pd.DataFrame) -> pd.DataFrame:
@@ -86,11 +86,6 @@ def speedups(results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELI
     return out.drop(columns=["ratio_low", "ratio_high"])
 
 
-def claims_against(baseline: str) -> tuple[Claim, ...]:
-    """The claims judged against `baseline` (BASELINES); none for any other implementation."""
-    return next((b.claims for b in BASELINES if b.impl == baseline), ())
-
-
 def speedups_by_baseline(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     """`speedups` against each of BASELINES, stacked: every implementation against either loop."""
     return pd.concat([speedups(results, passes, b.impl) for b in BASELINES], ignore_index=True)
@@ -105,7 +100,7 @@ def loop_form(pairs: pd.DataFrame) -> pd.DataFrame:
     are single-threaded, so one row per problem. Columns: dtype, m, n_x,
     ratio, ratio_low, ratio_high, extrapolated.
     """
-    rows = pairs[(pairs.baseline == NOTES_BASELINE) & (pairs.impl == BASELINE) & (pairs.kind == "step")]
+    rows = pairs[(pairs.baseline == NOTES_BASELINE) & (pairs.impl == BASELINE) & (pairs.kind == STEP)]
     problem = ["dtype", *SIZE]
     columns = {"speedup": "ratio", "speedup_low": "ratio_low", "speedup_high": "ratio_high"}
     table = rows.drop_duplicates(problem).sort_values(["dtype", "n_x", "m"])[[*problem, *columns, "extrapolated"]]

@@ -17,7 +17,7 @@ from bench.analysis.claims import (
     UNDECIDED,
     Claim,
 )
-from bench.records.schema import dtypes_in
+from bench.records.schema import STEP, dtypes_in
 
 
 def cell_verdict(low: float, high: float, band: tuple[float, float]) -> str:
@@ -45,7 +45,7 @@ def verdicts(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) ->
     return pd.Series(
         [
             ""
-            if row.impl not in bands or row.kind != "step"
+            if row.impl not in bands or row.kind != STEP
             else EXTRAPOLATED
             if row.extrapolated
             else cell_verdict(row.speedup_low, row.speedup_high, bands[row.impl])
@@ -97,7 +97,7 @@ def claims_verdict(speedup_table: pd.DataFrame, claims: tuple[Claim, ...] = CLAI
     for claim, setting, dtype in itertools.product(claims, SETTINGS, dtypes_in(speedup_table)):
         cells = speedup_table[
             (speedup_table.impl == claim.impl)
-            & (speedup_table.kind == "step")
+            & (speedup_table.kind == STEP)
             & (speedup_table.setting == setting)
             & (speedup_table.dtype == dtype)
         ]

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.stats import mannwhitneyu, wilcoxon
 
 from bench.records.results import pass_rounds, tidy
+from bench.records.schema import STEP, WIDE
 
 THRESHOLD = 1.25
 ALPHA = 0.01
@@ -293,7 +294,7 @@ INVARIANTS = (
 def check_invariants(run: dict[str, Any], invariants: tuple[Invariant, ...] = INVARIANTS) -> pd.DataFrame:
     """Each invariant with the measured ratio and holds / broken / not in run (single-threaded float64 cases only)."""
     table = tidy(run)
-    single = (table.kind == "step") & (table.status == "measured") & (table.threads == 1) & (table.dtype == "float64")
+    single = (table.kind == STEP) & (table.status == "measured") & (table.threads == 1) & (table.dtype == WIDE)
     measured = table[single].set_index(["impl", "m", "n_x"]).seconds
     rows = []
     for inv in invariants:

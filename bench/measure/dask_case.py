@@ -53,14 +53,15 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.measure import dask_data, peak_memory
 from bench.measure.bandwidth import streaming_read
+from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, available_memory, memory_refusal
 from bench.text import human_bytes
-from impls import IMPLEMENTATIONS, Gradient, Problem, relative_error
+from impls import IMPLEMENTATIONS, Gradient, Problem
 from impls.dask_array import BLOCK_EXAMPLES, CHUNK_BYTES, chunk_examples, chunkwise_sum
 
 if TYPE_CHECKING:
-    from bench.measure.prepare import CasePreparer, PreparedCase
+    from bench.measure.prepare import CasePreparer
 
 SCHEDULER_VARIABLE = "BENCH_DASK_SCHEDULER"  # address of an existing cluster's scheduler
 CHUNK_VARIABLE = "BENCH_DASK_CHUNK_MB"  # MB of X per chunk
@@ -285,8 +286,6 @@ def after_timing() -> dict[str, Any]:
 
 def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
     """Everything before a dask case's timing: cluster, data, agreement, floor; NotMeasured when refused."""
-    from bench.measure.prepare import AGREEMENT_RTOL, NotMeasured, PreparedCase
-
     impl = IMPLEMENTATIONS[case.impl]
     impl.warmup()
     cluster = session(case.threads)
@@ -325,10 +324,6 @@ def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
         extra["estimated_s"] = per_call_s
         reference = dask_data.chunkwise_reference(m, n_x, examples) if preparer.first_pass else NOT_CHECKED
     if preparer.first_pass:
-        error = relative_error(impl.step(*problem), reference, checked_on)
-        extra["agreement_error"] = error
-        if not error <= AGREEMENT_RTOL[case.dtype]:
-            reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {AGREEMENT_RTOL[case.dtype]:g}"
-            raise NotMeasured("disagrees", reason, **extra)
+        extra = check_agreement(impl.step(*problem), reference, checked_on, case.dtype, extra)
         extra["dask_floor_s"], extra["dask_floor_calls"] = floor(problem)
     return PreparedCase(impl, PreparedSize(m, n_x, problem, reference), tuple(problem), extra, slow)

@@ -40,7 +40,7 @@ from bench.measure.progress import SweepProgress
 from bench.measure.threads import thread_environment
 from bench.measure.worker import WorkerSpec
 from bench.records import journal
-from bench.records.schema import DEFAULT_DTYPE
+from bench.records.schema import DEFAULT_DTYPE, STEP
 from impls import IMPLEMENTATIONS
 
 WORKER_COMMAND = (sys.executable, "-m", "bench.measure.worker")
@@ -97,7 +97,7 @@ class SweepState:
         for by_pass in self.records.values():
             first = by_pass.get(1)
             info = first["extra_info"] if first else {}
-            if first and first.get("stats") and info.get("kind") == "step" and (info["impl"], info["threads"]) == key:
+            if first and first.get("stats") and info.get("kind") == STEP and (info["impl"], info["threads"]) == key:
                 known.append((info["m"], info["n_x"], info.get("dtype", DEFAULT_DTYPE), first["stats"]["median"]))
         return known
 

@@ -1,54 +1,34 @@
 """Preparing a case outside the timed region, free of pytest: budget, memory guard, data, agreement.
 
-Each decision not to time a case is a `NotMeasured` with a status and a
-reason a user can read: "extrapolated" (the budget cannot afford it; the
-prediction is kept), "refused" (it would not fit in memory, or its z leaves
-the range where a naive implementation is accurate), "disagrees" (its result
-differs from `fully_vectorized`'s in float64 by more than AGREEMENT_RTOL of
-the case's dtype). The worker records it and moves on.
+What it yields, and the reasons a case is not timed, are bench/measure/case.py's. An implementation
+whose cases need a preparation of their own (dask_array: a cluster, data generated past memory) names it in
+the registry (`Implementation.preparation`); PREPARATIONS finds its module.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from bench.measure.bandwidth import streaming_read
 from bench.measure.budget import Predictor
+from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, cached_size, memory_refusal
 from bench.records.schema import STEP, TRAIN
-from impls import IMPLEMENTATIONS, Implementation, Problem, relative_error
-from impls.core import AGREEMENT_RTOL
+from impls import IMPLEMENTATIONS, Implementation, Problem
 
-CHUNKED_IMPL = "dask_array"  # prepared by bench/measure/dask_case.py: its data may be generated past memory
-
-
-class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
-    """A case that will not be timed: `status` says why in a word, `reason` in a sentence."""
-
-    def __init__(self, status: str, reason: str, **extra: Any) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.extra = status, reason, extra
-
-
-@dataclass(frozen=True)
-class PreparedCase:
-    """What to time (`impl.step(*arguments)`), and what to record about it.
-
-    `slow` cases are timed in fixed rounds (see CasePreparer).
-    """
-
-    impl: Implementation
-    size: PreparedSize
-    arguments: tuple[Any, ...]  # the step's arguments, from impl.prepare(size.problem)
-    extra_info: dict[str, Any]
-    slow: bool
+# Preparations of their own, by the name an implementation gives in the registry: a module of this package with
+# prepare(preparer, case) -> PreparedCase, after_timing() -> dict (what a timed case adds to its record) and
+# close_session(). Imported by name, in the workers of such an implementation only (dask takes seconds to load).
+PREPARATIONS = {"dask_cluster": "bench.measure.dask_case"}
 
 
 @dataclass
@@ -73,7 +53,7 @@ class CasePreparer:
     predictor: Predictor = field(default_factory=Predictor)
     announce: Callable[[float], None] = field(default=lambda seconds: None, repr=False)
     _size: PreparedSize | None = None
-    _joined_dask: bool = False
+    _joined: dict[str, ModuleType] = field(default_factory=dict)  # the preparations of their own this worker used
 
     def size(self, m: int, n_x: int, dtype: str) -> PreparedSize:
         """The problem at (m, n_x) in `dtype` with its reference result; refused when it would not fit in memory."""
@@ -98,12 +78,10 @@ class CasePreparer:
 
     def step_case(self, case: CaseSpec) -> PreparedCase:
         """Budget, data, compilation, agreement and a streaming read of X: everything before the timing."""
-        if case.impl == CHUNKED_IMPL:
-            from bench.measure import dask_case  # dask loads only in its own workers
-
-            self._joined_dask = True
-            return dask_case.prepare(self, case)
         impl = IMPLEMENTATIONS[case.impl]
+        own = self._preparation(impl)
+        if own is not None:
+            return own.prepare(self, case)
         slow = self.check_budget(case)
         size = self.size(case.m, case.n_x, case.dtype)
         impl.warmup()  # load and compile before anything is timed
@@ -117,31 +95,29 @@ class CasePreparer:
             # every worker, so in every pass, that call is made here.
             got = impl.step(*arguments)
         if self.first_pass:
-            rtol = AGREEMENT_RTOL[case.dtype]
-            error = relative_error(got, size.reference, size.problem)
-            extra |= {"agreement_error": error, "result_dtype": got.dw.dtype.name}
-            if not error <= rtol:
-                against = "" if case.dtype == "float64" else f" ({case.dtype}, against the float64 result)"
-                reason = f"disagrees with fully_vectorized: relative error {error:.3g} > {rtol:g}{against}"
-                raise NotMeasured("disagrees", reason, **extra)
+            extra = check_agreement(got, size.reference, size.problem, case.dtype, extra)
+            extra["result_dtype"] = got.dw.dtype.name
         # The floor this step is compared with, read in the same process, threads and pass.
         extra["read_s"] = streaming_read(size.problem.X).seconds
         return PreparedCase(impl, size, arguments, extra, slow)
 
-    def after_timing(self, case: CaseSpec) -> dict[str, Any]:
-        """What a timed step case adds to its record: a dask case's peak memory; nothing for others."""
-        if case.impl != CHUNKED_IMPL:
-            return {}
-        from bench.measure import dask_case
+    def _preparation(self, impl: Implementation) -> ModuleType | None:
+        """The module of `impl`'s preparation of its own (imported at its first case), None for the generic one."""
+        if impl.preparation is None:
+            return None
+        if impl.preparation not in self._joined:
+            self._joined[impl.preparation] = importlib.import_module(PREPARATIONS[impl.preparation])
+        return self._joined[impl.preparation]
 
-        return dask_case.after_timing()
+    def after_timing(self, case: CaseSpec) -> dict[str, Any]:
+        """What a timed step case adds to its record: e.g. a dask case's peak memory; nothing for most."""
+        own = self._preparation(IMPLEMENTATIONS[case.impl])
+        return {} if own is None else own.after_timing()
 
     def close(self) -> None:
-        """Leave the dask cluster if a case joined one (its data released); nothing otherwise."""
-        if self._joined_dask:
-            from bench.measure import dask_case
-
-            dask_case.close_session()
+        """Close what the preparations of their own opened (a dask cluster joined, its data released)."""
+        for own in self._joined.values():
+            own.close_session()
 
     def record(self, case: CaseSpec, seconds: float) -> None:
         """Teach the predictor a measured step, so later sizes are predicted from it."""

@@ -1,9 +1,11 @@
 """The sweep's grids, as data: which sizes and dtypes each profile measures and how long a case may take."""
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bench.records.schema import DEFAULT_DTYPE
+from bench.records.schema import DEFAULT_DTYPE, NARROW, WIDE
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,37 @@ PROFILES: dict[str, Grid] = {
 PROFILES["fine"] = dataclasses.replace(
     PROFILES["default"], n_x=(1, 3, 10, 30, 100, 300, 1_000), max_time_s=0.04, impl_sizes={"dask_array": DASK_SIZES}
 )
+
+
+def with_overrides(
+    grid: Grid,
+    m: Sequence[int] | None = None,
+    n_x: Sequence[int] | None = None,
+    dtypes: Sequence[str] | None = None,
+    threads: str | None = None,
+    passes: int | None = None,
+    budget_s: float | None = None,
+    max_time_s: float | None = None,
+) -> Grid:
+    """`grid` with the options a user gave (None: the grid's own); ValueError naming a bad one.
+
+    Explicit sizes are all measured, by every implementation; explicit dtypes at every size, and no others.
+    """
+    for name, sizes in (("m", m), ("n_x", n_x)):
+        if sizes is not None and (not sizes or any(int(size) != size or size < 1 for size in sizes)):
+            raise ValueError(f"{name} must be whole numbers of at least 1; got {list(sizes)}")
+    for name, value in (("passes", passes), ("budget_s", budget_s), ("max_time_s", max_time_s)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be positive; got {value!r}")
+    unknown = [dtype for dtype in dtypes or () if dtype not in (WIDE, NARROW)]
+    if unknown:
+        raise ValueError(f"unknown dtype {unknown[0]!r}; supported: {WIDE}, {NARROW}")
+    given = {"budget_s": budget_s, "max_time_s": max_time_s, "passes": passes, "threads": threads}
+    changes: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    changes |= {key: tuple(int(size) for size in sizes) for key, sizes in (("m", m), ("n_x", n_x)) if sizes}
+    if dtypes:
+        changes |= {"dtypes": tuple(dtypes), "dtypes_at": ()}
+    if m or n_x:
+        changes["max_elements"] = max(changes.get("m", grid.m)) * max(changes.get("n_x", grid.n_x))
+        changes["impl_sizes"] = {}
+    return dataclasses.replace(grid, **changes)

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from bench.measure.case import NotMeasured, PreparedCase
 from bench.measure.machine import machine_info as our_machine_info
 from bench.measure.plan import TEST_NAMES, CaseSpec
-from bench.measure.prepare import CasePreparer, NotMeasured, PreparedCase, case_info
+from bench.measure.prepare import CasePreparer, case_info
 from bench.records import journal
 from bench.records.schema import STEP, TRAIN
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bench.records import journal
 from bench.records.intervals import log_t_interval
-from bench.records.schema import CASE
+from bench.records.schema import CASE, STEP, TRAIN, WIDE
 
 CSV_NAME = "results.csv"
 
@@ -100,13 +100,13 @@ def _default_threads(run: dict[str, Any]) -> int:
 def _identity(case: dict[str, Any], default_threads: int) -> dict[str, Any]:
     """The CASE columns of one record."""
     info = case.get("extra_info", {})
-    kind = info.get("kind", "train" if "train_m" in info else "step")
-    train = kind == "train"
+    kind = info.get("kind", TRAIN if "train_m" in info else STEP)
+    train = kind == TRAIN
     return {
         "kind": kind,
         "impl": info.get("impl"),
         "threads": int(info.get("threads", default_threads)),
-        "dtype": info.get("dtype", "float64"),
+        "dtype": info.get("dtype", WIDE),
         "m": info.get("train_m" if train else "m"),
         "n_x": info.get("train_n_x" if train else "n_x"),
     }

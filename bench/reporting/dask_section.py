@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.records.schema import STEP
 from bench.text import human_bytes
 
 IMPL = "dask_array"
@@ -33,9 +34,9 @@ COLUMNS = [
 
 def dask_cases(run: dict[str, Any], results: pd.DataFrame) -> pd.DataFrame:
     """One row per measured dask_array step (COLUMNS), smallest X first."""
-    numpy = results[(results.impl == NUMPY) & (results.kind == "step") & (results.status == "measured")]
+    numpy = results[(results.impl == NUMPY) & (results.kind == STEP) & (results.status == "measured")]
     numpy_s = {(r.threads, r.m, r.n_x): r.seconds for r in numpy.itertuples()}
-    steps = results[(results.impl == IMPL) & (results.kind == "step") & (results.status == "measured")]
+    steps = results[(results.impl == IMPL) & (results.kind == STEP) & (results.status == "measured")]
     times = {(r.threads, r.m, r.n_x): (r.seconds, r.min_s) for r in steps.itertuples()}
     rows = []
     for case in run.get("benchmarks", []):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bench.records.schema import WIDE
 from impls import train
 
 
@@ -24,7 +25,7 @@ def test_step(
     n_x: int,
 ) -> None:
     case = sweep.start_step(request.node)
-    benchmark.group = f"m={m} n_x={n_x}" + ("" if dtype == "float64" else f" {dtype}")  # one table per problem
+    benchmark.group = f"m={m} n_x={n_x}" + ("" if dtype == WIDE else f" {dtype}")  # one table per problem
     benchmark.extra_info.update(case.extra_info)
     sweep.time(benchmark, case.slow, case.impl.step, *case.arguments)
     sweep.finish(benchmark)
@@ -34,7 +35,7 @@ def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl:
     """`train` for a fixed number of iterations: the loop that vectorization keeps."""
     X, Y, extra, slow = sweep.start_train(request.node)
     benchmark.group = "train m={train_m} n_x={train_n_x} iterations={iterations}".format(**extra)
-    benchmark.group += "" if dtype == "float64" else f" {dtype}"
+    benchmark.group += "" if dtype == WIDE else f" {dtype}"
     benchmark.extra_info.update(extra)
     result = sweep.time(benchmark, slow, train, impl, X, Y, alpha=0.5, iterations=extra["iterations"])
     benchmark.extra_info["costs"] = result.costs.tolist()

@@ -1,0 +1,210 @@
+"""The report's charts: one PNG per question, drawn from the analysis (plots.py and model_plots.py draw)."""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed, none assumed
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from bench.analysis.analyse import Analysis
+from bench.analysis.claims import ALL_CORES, BASELINE, NOTES_BASELINE, ONE_THREAD, claims_against
+from bench.records.schema import STEP, TRAIN, WIDE, dtypes_in
+from bench.reporting import model_plots, plots
+from bench.reporting.format import baseline_title, setting_title, settings_in
+
+CHARTS = {
+    "time": "time_vs_m.png",
+    "speedup": "speedup_vs_m.png",
+    "heatmap_1_thread": "speedup_heatmap_1_thread.png",
+    "heatmap": "speedup_heatmap.png",  # as installed (all cores)
+    "heatmap_notes_1_thread": "speedup_heatmap_notes_1_thread.png",  # over the notes' loop as written
+    "heatmap_notes": "speedup_heatmap_notes.png",
+    "per_element": "time_per_element.png",
+    "bandwidth": "bandwidth.png",
+    "dtype_ratio": "float32_vs_float64.png",
+    "training": "training.png",
+}
+
+HEATMAPS = {  # (baseline, setting) -> chart
+    (BASELINE, ONE_THREAD): "heatmap_1_thread",
+    (BASELINE, ALL_CORES): "heatmap",
+    (NOTES_BASELINE, ONE_THREAD): "heatmap_notes_1_thread",
+    (NOTES_BASELINE, ALL_CORES): "heatmap_notes",
+}
+
+
+def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> None:
+    if legend:
+        figure.legend(handles=legend, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+
+
+Draw = Callable[[pd.DataFrame, Sequence[Axes], Sequence[int], plots.Styles], Sequence[Axes]]
+
+
+def _chart_by_setting(
+    path: Path, title: str, frame: pd.DataFrame, draw: Draw, styles: plots.Styles, legend: list[Any]
+) -> None:
+    """One row of panels per setting ("1 thread" on top), one panel per n_x, a shared y axis."""
+    settings = settings_in(frame)
+    n_xs = sorted(frame.n_x.unique())
+    figure, grid = plt.subplots(
+        len(settings), len(n_xs), figsize=(4.6 * len(n_xs) + 1.5, 4.4 * len(settings)), sharey=True, squeeze=False
+    )
+    figure.suptitle(title, fontsize=13)
+    for axes, setting in zip(grid, settings, strict=True):
+        rows = frame[frame.setting == setting]
+        draw(rows, list(axes), n_xs, styles)
+        axes[0].set_ylabel(f"{setting_title(setting, rows)}\n\n{axes[0].get_ylabel()}")
+    _save(figure, path, legend)
+
+
+def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
+    """Draw every chart the data allows; returns {chart: file name} of those written."""
+    written: dict[str, str] = {}
+    timed = found.steps
+    if timed.empty:
+        return written
+    styles = plots.Styles.of(found.results)
+    impls = styles.order(timed)
+
+    _chart_by_setting(
+        run_dir / CHARTS["time"],
+        "Time per gradient step (lower is better)",
+        timed,
+        plots.plot_time_vs_m,
+        styles,
+        styles.handles(impls, dtypes_in(timed)),
+    )
+    written["time"] = CHARTS["time"]
+
+    # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
+    step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
+    pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
+    if not pairs.empty:
+        handles = styles.handles([i for i in impls if i != BASELINE])
+        handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
+        handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
+        _chart_by_setting(
+            run_dir / CHARTS["speedup"],
+            "Speedup over the careful loop, double_loop (higher is better)",
+            pairs,
+            plots.plot_speedup_vs_m,
+            styles,
+            handles,
+        )
+        written["speedup"] = CHARTS["speedup"]
+    written |= _write_heatmaps(found, run_dir)
+    written |= _write_per_element(found, run_dir, styles)
+
+    written |= _write_ratio_charts(found, run_dir, styles, impls)
+    written |= _write_training(found, costs, run_dir, styles)
+    return written
+
+
+def _write_ratio_charts(found: Analysis, run_dir: Path, styles: plots.Styles, impls: list[str]) -> dict[str, str]:
+    """Achieved bandwidth against the fastest read of X, and float32 time over float64's, where measured."""
+    written: dict[str, str] = {}
+    if not found.read_limit.empty:
+        handles = styles.handles(impls, dtypes_in(found.read_limit))
+        handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
+        _chart_by_setting(
+            run_dir / CHARTS["bandwidth"],
+            "Achieved bandwidth: GB of X (as stored: float32 is half) per second of gradient step",
+            found.read_limit,
+            plots.plot_bandwidth,
+            styles,
+            handles,
+        )
+        written["bandwidth"] = CHARTS["bandwidth"]
+
+    ratios = found.dtype_ratios
+    if not ratios.empty:
+        handles = styles.handles(styles.order(ratios), extrapolated=False)
+        handles.append(plt.Line2D([], [], color="black", linestyle=":", label="half the time: half the bytes of X"))
+        _chart_by_setting(
+            run_dir / CHARTS["dtype_ratio"],
+            "float32 time / float64 time per gradient step (lower: float32 gains more)",
+            ratios,
+            plots.plot_dtype_ratio,
+            styles,
+            handles,
+        )
+        written["dtype_ratio"] = CHARTS["dtype_ratio"]
+    return written
+
+
+def _write_training(found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
+    """The training runs' times and cost curves, where the run has them."""
+    training = found.results[found.results.kind == TRAIN]
+    if training.empty:
+        return {}
+    figure, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+    first = training.iloc[0]
+    iterations = f"{costs.iteration.max() + 1} iterations of " if not costs.empty else ""
+    figure.suptitle(f"Training: train() for {iterations}m = {first.m}, n_x = {first.n_x}", fontsize=13)
+    plots.plot_training(training, costs, axes, styles)
+    _save(figure, run_dir / CHARTS["training"])
+    return {"training": CHARTS["training"]}
+
+
+def _write_heatmaps(found: Analysis, run_dir: Path) -> dict[str, str]:
+    """Per baseline and setting, a map of each of its claims: the verdict per measured cell, the models' edges."""
+    step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
+    written = {}
+    for (baseline, setting), key in HEATMAPS.items():
+        pairs = step_pairs[(step_pairs.baseline == baseline) & (step_pairs.setting == setting)]
+        claims = [claim for claim in claims_against(baseline) if (pairs.impl == claim.impl).any()]
+        if not claims:
+            continue
+        figure, axes = plt.subplots(
+            1, len(claims), figsize=(5.6 * len(claims), 4.4), squeeze=False, layout="constrained"
+        )
+        for ax, claim in zip(axes[0], claims, strict=True):
+            explained = found.explanations.get((baseline, claim.impl, setting)) or found.explanations.get(
+                (baseline, claim.impl, ONE_THREAD)  # a single-threaded implementation runs the same with all cores
+            )
+            model_plots.plot_claim_map(
+                pairs[pairs.impl == claim.impl], claim, ax, explained.grid if explained else None
+            )
+        figure.suptitle(
+            f"Where the notes' claims hold: speedup over {baseline_title(baseline)}, {setting_title(setting, pairs)}"
+            "\ncell: verdict from its measured 95% interval (~ = extrapolated); lines: the claim's band "
+            "according to the cost models",
+            fontsize=11,
+        )
+        figure.legend(handles=model_plots.verdict_legend(), loc="outside right center", fontsize=9, frameon=False)
+        figure.savefig(run_dir / CHARTS[key], dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        written[key] = CHARTS[key]
+    return {key: written[key] for key in CHARTS if key in written}  # 1 thread first, as everywhere
+
+
+def _write_per_element(found: Analysis, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
+    """Nanoseconds per element of X against its bytes, one panel per setting, the caches marked."""
+    measured = found.steps[(found.steps.status == "measured") & (found.steps.dtype == WIDE)]  # the models' dtype
+    settings = settings_in(measured)
+    if measured.empty or not found.models:
+        return {}
+    figure, axes = plt.subplots(1, len(settings), figsize=(6.4 * len(settings), 4.8), squeeze=False, sharey=True)
+    for ax, setting in zip(axes[0], settings, strict=True):
+        rows = measured[measured.setting == setting]
+        models = [
+            found.setting_models[impl, setting]
+            for impl in styles.order(rows)
+            if (impl, setting) in found.setting_models
+        ]
+        model_plots.plot_time_per_element(rows, models, found.caches, ax, styles)
+        ax.set_title(setting_title(setting, rows))
+    figure.suptitle("Time per element of X: where X outgrows a cache, each element costs more (dots: measured, "
+                    "lines: cost models)", fontsize=12)  # fmt: skip
+    _save(figure, run_dir / CHARTS["per_element"], styles.handles(styles.order(measured))[:-1])
+    return {"per_element": CHARTS["per_element"]}
