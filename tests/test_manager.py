@@ -3,16 +3,17 @@
 import dataclasses
 import itertools
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from bench.measure.machine import relevant_environment
 from bench.measure.manager import Sweep, SweepSettings, SweepState
 from bench.measure.plan import CaseSpec, WorkerKey, pass_order, worker_cases
 from bench.measure.profiles import PROFILES, DtypeAt
+from bench.measure.threads import relevant_environment
 from bench.records import journal
 from tests.fake_worker import CRASH_M, HANG_M, SLOW_M
 
@@ -226,3 +227,9 @@ def test_settings_environment_reaches_every_worker(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr(manager, "run_worker", spy)
     Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=1.5).run()
     assert [(env["BENCH_PROBE"], env["OMP_NUM_THREADS"]) for env in seen] == [("42", "1"), ("42", "2")]
+
+
+def test_the_manager_loads_no_implementation_and_no_numba() -> None:
+    code = "import sys, bench.measure.manager; print(sorted(m for m in sys.modules if m.split('.')[0] in ('impls', 'numba')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

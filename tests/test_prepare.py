@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from bench.measure.case import NotMeasured
+from bench.measure.facts import case_info, registry_facts
 from bench.measure.plan import CaseSpec
-from bench.measure.prepare import CasePreparer, case_info, unsafe_z
+from bench.measure.prepare import CasePreparer, unsafe_z
 from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, validate
 from impls.core import AGREEMENT_RTOL
@@ -152,8 +153,9 @@ def test_a_float32_case_beyond_its_tolerance_disagrees(tmp_path, monkeypatch) ->
 
 
 def test_float32_records_half_the_bytes_of_x() -> None:
-    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10, "float32"), 5)["bytes_x"] == 4 * 1000 * 10
-    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10), 5)["bytes_x"] == 8 * 1000 * 10
+    facts = registry_facts(["fully_vectorized"])["fully_vectorized"]
+    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10, "float32"), facts, 5)["bytes_x"] == 4 * 1000 * 10
+    assert case_info(CaseSpec("step", "fully_vectorized", 1, 1000, 10), facts, 5)["bytes_x"] == 8 * 1000 * 10
 
 
 def counting(compiled: bool) -> tuple[Implementation, list[int]]:

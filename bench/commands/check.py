@@ -6,10 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.commands.arguments import (
-    emit_json,
-    load_runs,
-)
+from bench.commands.arguments import emit_json, load_runs
 
 
 def add_parser(commands: Any) -> None:

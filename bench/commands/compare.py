@@ -8,13 +8,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from bench.commands.arguments import (
-    add_test_options,
-    dtype_suffix,
-    load_runs,
-    print_table,
-    run_list,
-)
+from bench.commands.arguments import add_test_options, dtype_suffix, load_runs, print_table, run_list
 
 
 def add_parser(commands: Any) -> None:

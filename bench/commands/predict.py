@@ -7,9 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.commands.arguments import (
-    positive_ints,
-)
+from bench.commands.arguments import positive_ints
 from bench.records.schema import STEP
 
 

@@ -7,10 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.commands.arguments import (
-    add_test_options,
-    load_runs,
-)
+from bench.commands.arguments import add_test_options, load_runs
 from bench.commands.compare import print_comparison
 from bench.measure.profiles import PROFILES
 

@@ -8,10 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.commands.arguments import (
-    load_runs,
-    print_table,
-)
+from bench.commands.arguments import load_runs, print_table
 
 
 def add_parser(commands: Any) -> None:

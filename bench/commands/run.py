@@ -11,14 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 import bench
-from bench.commands.arguments import (
-    impl_name,
-    parse_dtypes,
-    positive_float,
-    positive_int,
-    positive_ints,
-    thread_counts,
-)
+from bench.commands.arguments import impl_name, parse_dtypes, positive_float, positive_int, positive_ints, thread_counts
 from bench.commands.report import write_and_summarize
 from bench.measure.profiles import PROFILES, Grid, with_overrides
 from impls import IMPLEMENTATIONS, UNAVAILABLE

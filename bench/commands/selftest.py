@@ -7,11 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.commands.arguments import (
-    add_test_options,
-    load_runs,
-    print_table,
-)
+from bench.commands.arguments import add_test_options, load_runs, print_table
 
 
 def add_parser(commands: Any) -> None:

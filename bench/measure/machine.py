@@ -7,10 +7,9 @@ from pathlib import Path
 import numba
 import psutil
 
-from bench.measure.threads import read_back
+from bench.measure.threads import read_back, relevant_environment
 
 PACKAGES = ("numpy", "numba", "llvmlite", "scipy", "pandas", "scikit-learn", "pytest-benchmark")
-ENVIRONMENT_PREFIXES = ("OPENBLAS", "OMP_", "MKL_", "NUMBA_", "BLIS_", "GOTO_")
 CACHE_DIRECTORY = Path("/sys/devices/system/cpu/cpu0/cache")
 
 
@@ -27,11 +26,6 @@ def _numba_threading_layer() -> str:
     except ValueError:
         configured = getattr(numba.config, "THREADING_LAYER", "default")
         return f"not started (configured: {configured})"
-
-
-def relevant_environment() -> dict[str, str]:
-    """The variables of this process that size thread pools or choose BLAS kernels."""
-    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)}
 
 
 def read_caches(directory: Path = CACHE_DIRECTORY) -> dict[str, int]:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -32,16 +32,14 @@ from typing import IO, Any
 from rich.console import Console
 
 from bench.measure.budget import calls_per_case
-from bench.measure.machine import relevant_environment
+from bench.measure.facts import ImplFacts, case_info, registry_facts
 from bench.measure.plan import CaseSpec, WorkerKey, pass_order, worker_cases, worker_keys
-from bench.measure.prepare import case_info
 from bench.measure.profiles import Grid
 from bench.measure.progress import SweepProgress
-from bench.measure.threads import thread_environment
+from bench.measure.threads import relevant_environment, thread_environment
 from bench.measure.worker import WorkerSpec
 from bench.records import journal
 from bench.records.schema import DEFAULT_DTYPE, STEP
-from impls import IMPLEMENTATIONS
 
 WORKER_COMMAND = (sys.executable, "-m", "bench.measure.worker")
 SIZE_CACHE = ".sizes"  # inside the run directory; removed when the sweep completes
@@ -191,8 +189,12 @@ class Sweep:
         console: Console,
         worker_command: tuple[str, ...] = WORKER_COMMAND,
         case_limit_s: float | None = None,
+        facts: Mapping[str, ImplFacts] | None = None,
     ) -> None:
         self.settings = settings
+        # What the plan and the records need of each implementation; read from the registry only when not given,
+        # so that this module loads no implementation (and no numba) of its own.
+        self.facts = registry_facts(settings.impls) if facts is None else dict(facts)
         self.console = console
         self.worker_command = worker_command
         self.case_limit_s = settings.case_limit_s() if case_limit_s is None else case_limit_s
@@ -211,7 +213,7 @@ class Sweep:
         self.state = SweepState.from_journal(records)
         self.have_machine_info = any(r["kind"] == "machine" for r in records)
         grid = self.settings.grid
-        parallel = {name: IMPLEMENTATIONS[name].parallel for name in self.settings.impls}
+        parallel = {name: self.facts[name].parallel for name in self.settings.impls}
         keys = worker_keys(self.settings.impls, self.settings.threads, parallel)
         interrupted = False
         with SweepProgress(self.console, self._planned(keys)) as self.progress:
@@ -329,7 +331,7 @@ class Sweep:
 
     def _record_lost(self, case: CaseSpec, pass_number: int, status: str, reason: str, stderr: str) -> None:
         """Record a case whose worker crashed or hung while measuring it."""
-        extra = case_info(case, self.settings.grid.train_iterations)
+        extra = case_info(case, self.facts[case.impl], self.settings.grid.train_iterations)
         extra |= {"status": status, "reason": reason, "stderr": stderr}
         self._record(pass_number, journal.unmeasured_record(case.test_name, case.test_name, {}, case.id, extra))
         if stderr:

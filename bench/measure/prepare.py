@@ -22,7 +22,7 @@ from bench.measure.budget import Predictor
 from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, cached_size, memory_refusal
-from bench.records.schema import STEP, TRAIN
+from bench.records.schema import STEP
 from impls import IMPLEMENTATIONS, Implementation, Problem
 
 # Preparations of their own, by the name an implementation gives in the registry: a module of this package with
@@ -139,19 +139,3 @@ def unsafe_z(impl: Implementation, problem: Problem) -> str | None:
     if largest <= impl.safe_abs_z:
         return None
     return f"|z| reaches {largest:.3g} here, beyond {impl.name}'s safe range |z| <= {impl.safe_abs_z:g} (naive math)"
-
-
-def case_info(case: CaseSpec, iterations: int) -> dict[str, Any]:
-    """What every record of a case says about it, measured or not."""
-    impl = IMPLEMENTATIONS[case.impl]
-    info: dict[str, Any] = {
-        "kind": case.kind,
-        "impl": case.impl,
-        "label": impl.label,
-        "threads": case.threads,
-        "dtype": case.dtype,
-        "parallel": impl.parallel,
-    }
-    if case.kind == TRAIN:
-        return info | {"train_m": case.m, "train_n_x": case.n_x, "iterations": iterations}
-    return info | {"m": case.m, "n_x": case.n_x, "bytes_x": np.dtype(case.dtype).itemsize * case.m * case.n_x}

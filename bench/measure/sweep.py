@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from bench.measure.case import NotMeasured, PreparedCase
+from bench.measure.facts import case_info, registry_facts
 from bench.measure.machine import machine_info as our_machine_info
 from bench.measure.plan import TEST_NAMES, CaseSpec
-from bench.measure.prepare import CasePreparer, case_info
+from bench.measure.prepare import CasePreparer
 from bench.records import journal
 from bench.records.schema import STEP, TRAIN
 
@@ -38,6 +39,7 @@ class WorkerPlugin:
         min_rounds: int,
     ) -> None:
         self.cases = {case.id: case for case in cases}
+        self.facts = registry_facts({case.impl for case in cases})  # this worker has loaded the registry anyway
         self.pools = pools  # the thread pools' sizes as read back in this worker, recorded with every case
         self.want_machine_info = want_machine_info
         self.min_rounds = min_rounds
@@ -73,7 +75,7 @@ class WorkerPlugin:
             prepared = self.preparer.step_case(case)
         except NotMeasured as not_measured:
             self._not_measured(node, case, not_measured)
-        prepared.extra_info.update(case_info(case, self.iterations), status="measured")
+        prepared.extra_info.update(self._info(case), status="measured")
         return prepared
 
     def start_train(self, node: pytest.Item) -> tuple[Any, Any, dict[str, Any], bool]:
@@ -84,7 +86,7 @@ class WorkerPlugin:
             X, Y, _, _ = self.preparer.size(case.m, case.n_x, case.dtype).problem
         except NotMeasured as not_measured:
             self._not_measured(node, case, not_measured)
-        return X, Y, case_info(case, self.iterations) | {"status": "measured"}, slow
+        return X, Y, self._info(case) | {"status": "measured"}, slow
 
     def finish(self, benchmark: Any) -> None:
         """Add the achieved bandwidth, teach the predictor, send the case."""
@@ -98,6 +100,10 @@ class WorkerPlugin:
 
     # --- records ---
 
+    def _info(self, case: CaseSpec) -> dict[str, Any]:
+        """What every record of `case` says about it (facts.case_info)."""
+        return case_info(case, self.facts[case.impl], self.iterations)
+
     def _start(self, node: pytest.Item) -> CaseSpec:
         self._current = self.cases[node.callspec.id]  # type: ignore[attr-defined]
         self.emit({"event": "start", "case": self._current.id})
@@ -109,7 +115,7 @@ class WorkerPlugin:
         self._current = None
 
     def _not_measured(self, node: pytest.Item, case: CaseSpec, not_measured: NotMeasured) -> None:
-        extra = case_info(case, self.iterations) | not_measured.extra
+        extra = self._info(case) | not_measured.extra
         self._send_unmeasured(node, extra | {"status": not_measured.status, "reason": not_measured.reason})
         if not_measured.status == "disagrees":
             pytest.fail(not_measured.reason)
@@ -128,7 +134,7 @@ class WorkerPlugin:
             and self._current is not None
             and not call.excinfo.errisinstance(pytest.skip.Exception)
         ):
-            extra = case_info(self._current, self.iterations)
+            extra = self._info(self._current)
             reason = f"{call.excinfo.typename}: {call.excinfo.value}"
             self._send_unmeasured(item, extra | {"status": "failed", "reason": reason})
 

@@ -27,6 +27,15 @@ THREAD_VARIABLES = (
 )
 
 
+# What a run records of its environment: the variables that size thread pools or choose BLAS kernels.
+ENVIRONMENT_PREFIXES = ("OPENBLAS", "OMP_", "MKL_", "NUMBA_", "BLIS_", "GOTO_")
+
+
+def relevant_environment() -> dict[str, str]:
+    """The variables of this process that size thread pools or choose BLAS kernels."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT_PREFIXES)}
+
+
 def all_cores() -> int:
     """The cores this process may run on (its CPU affinity, not the machine's count)."""
     return len(os.sched_getaffinity(0))
