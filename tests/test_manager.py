@@ -130,7 +130,7 @@ def test_a_run_where_nothing_can_be_measured_says_why(tmp_path: Path) -> None:
     console = Console(record=True, width=200)
     assert Sweep(settings_, console, FAKE_WORKER, case_limit_s=5).run() == 1
     log = console.export_text()
-    assert "nothing could be measured" in log and "worker exited with code 1" in log
+    assert "no gradient step could be measured" in log and "worker exited with code 1" in log
 
 
 def test_a_case_id_names_its_dtype_unless_float64() -> None:

@@ -193,3 +193,17 @@ def test_jax_in_both_dtypes_end_to_end(tmp_path: Path) -> None:
     cases = {b["param"]: b for b in json.loads((tmp_path / "benchmark.json").read_text())["benchmarks"]}
     one_thread = cases["jax_peer-threads=1-m=80-n_x=3-dtype=float32"]["extra_info"]
     assert one_thread["pools"]["xla"] == 1 and one_thread["bytes_x"] == 4 * 80 * 3
+
+
+@pytest.mark.slow
+def test_a_run_whose_every_step_is_refused_exits_1_with_the_reasons(tmp_path: Path) -> None:
+    # X would be 8 PB: the memory guard refuses every step; the training run (its own small size) is measured.
+    args = ["--impl", "fully_vectorized", "--m", "1e12", "--n-x", "1000", "--passes", "1", "--threads", "1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "run", *args, "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "no gradient step could be measured" in done.stderr and "only" in done.stderr and "available" in done.stderr

@@ -338,10 +338,13 @@ class Sweep:
             self.console.print(f"    stderr of the worker: {stderr[-600:]}", markup=False, highlight=False)
 
     def _exit_code(self) -> int:
+        """1 when no gradient step was measured (a run exists for them: a training run alone answers nothing), or
+        when a case failed, timed out or disagreed; 0 otherwise. Says why nothing could be measured."""
         records = [b for by_pass in self.state.records.values() for b in by_pass.values()]
-        if not any(b.get("stats") for b in records):
-            reasons = sorted({b["extra_info"].get("reason", "?") for b in records})
-            self.console.print("[red]nothing could be measured[/]:" + "".join(f"\n  - {r}" for r in reasons))
+        steps = [b for b in records if b["extra_info"].get("kind") == STEP]
+        if not any(b.get("stats") for b in steps):
+            reasons = sorted({b["extra_info"].get("reason", "?") for b in steps or records})
+            self.console.print("[red]no gradient step could be measured[/]:" + "".join(f"\n  - {r}" for r in reasons))
             return 1
         return 1 if any(b["extra_info"].get("status") in ("failed", "timed out", "disagrees") for b in records) else 0
 
