@@ -1,17 +1,14 @@
 """The harness around dask_array, without dask: its sizes in the profiles, the memory guard's limit, peak memory,
 and its report section on synthetic runs."""
 
-import argparse
-
 import numpy as np
 import pytest
 
 from bench.commands.main import build_parser
-from bench.commands.run import grid_for
 from bench.measure import peak_memory
 from bench.measure.plan import WorkerKey, worker_cases
 from bench.measure.problems import MEMORY_LIMIT_VARIABLE, available_memory, memory_refusal
-from bench.measure.profiles import PROFILES
+from bench.measure.profiles import PROFILES, with_overrides
 from bench.records import results
 from bench.reporting import dask_section
 from bench.reporting.build import analyse_run
@@ -39,9 +36,9 @@ def test_default_measures_dask_at_three_sizes_in_memory_and_full_adds_one_past_i
 
 def test_explicit_sizes_are_asked_of_every_implementation_dask_included() -> None:
     args = build_parser().parse_args(["run", "--profile", "full", "--m", "4e7", "--n-x", "100"])
-    grid = grid_for(args)
+    grid = with_overrides(PROFILES[args.profile], args.m, args.n_x)  # as `run` builds its grid (bench.sweep)
     assert step_sizes("dask_array", grid) == step_sizes("fully_vectorized", grid) == [(40_000_000, 100)]
-    assert grid_for(argparse.Namespace(**{**vars(args), "m": None, "n_x": None})).impl_sizes  # the profile's own
+    assert with_overrides(PROFILES[args.profile]).impl_sizes  # the profile's own
 
 
 def test_the_memory_guard_limit_can_be_lowered(monkeypatch) -> None:

@@ -13,7 +13,7 @@ from rich.markup import escape
 import bench
 from bench.commands.arguments import impl_name, parse_dtypes, positive_float, positive_int, positive_ints, thread_counts
 from bench.commands.report import write_and_summarize
-from bench.measure.profiles import PROFILES, Grid, with_overrides
+from bench.measure.profiles import PROFILES
 from impls import IMPLEMENTATIONS, UNAVAILABLE
 from impls.core import DTYPES
 
@@ -83,13 +83,6 @@ def _add_dask_options(run: argparse.ArgumentParser) -> None:
         type=positive_float,
         metavar="MB",
         help="MB of X per dask_array chunk (default 64); refused where a chunk would not fit a worker's memory",
-    )
-
-
-def grid_for(args: argparse.Namespace) -> Grid:
-    """The profile's grid with the command line's overrides."""
-    return with_overrides(
-        PROFILES[args.profile], args.m, args.n_x, args.dtype, args.threads, args.passes, args.budget, args.max_time
     )
 
 
