@@ -13,12 +13,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
+    from bench.measure.plan import CaseSpec
     from bench.measure.profiles import Grid
 
 
@@ -76,7 +77,16 @@ def sweep(
     settings = SweepSettings(
         profile, grid, chosen, thread_counts, all_cores(), Path(output), resume, environment or {}, command
     )
-    return SweepResult(Path(output), run_sweep(settings, console))
+    return SweepResult(Path(output), run_sweep(settings, console, refine=_unsettled_cases))
+
+
+def _unsettled_cases(run: dict[str, Any]) -> list[CaseSpec]:
+    """The sampling rule of a sweep: the cases whose speedups are not yet settled (bench/analysis/stopping.py)."""
+    from bench.analysis.stopping import cases_to_measure_again
+    from bench.measure.plan import CaseSpec
+
+    cases = cases_to_measure_again(run)
+    return [CaseSpec(kind, impl, threads, m, n_x, dtype) for kind, impl, threads, dtype, m, n_x in cases]
 
 
 def _implementations(profile: str, grid: Grid, impls: Sequence[str] | None, console: Console) -> tuple[str, ...]:

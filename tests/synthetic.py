@@ -252,3 +252,22 @@ def two_baseline_grid(
             measured_case("notes_fully_vectorized", m, n_x, notes_loop / notes[1], spread=0.0),
         ]
     return cases
+
+
+def with_trials(
+    case: dict[str, Any], members: dict[str, float], *, spread: float = 0.01, seed: int = 0
+) -> dict[str, Any]:
+    """`case` as timed in paired trials: each pass's rounds are its step's trials, and each of `members` (a loop
+    by name, "self", "read") took `ratio` times the step in the same trial, times a noise of `spread` (in log)."""
+    rng = np.random.default_rng([seed, len(case["name"])])
+    data = np.asarray(case["stats"]["data"])
+    start = 0
+    for summary in case["extra_info"]["passes"]:
+        steps = data[start : start + summary["rounds"]]
+        start += summary["rounds"]
+        summary["trials"] = {"step": steps.tolist()} | {
+            member: (steps * ratio * np.exp(rng.normal(0, spread, steps.size))).tolist()
+            for member, ratio in members.items()
+        }
+        summary["calls"] = dict.fromkeys(summary["trials"], 1)
+    return case

@@ -185,12 +185,16 @@ def test_a_resumed_run_with_two_dtypes_measures_nothing_twice(two_dtypes_run: Pa
 @pytest.mark.slow
 def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> None:
     state = SweepState.from_journal(journal.read(two_dtypes_run))
-    known = sorted(state.known(WorkerKey("double_loop", 1)))
-    assert [(m, n_x, dtype) for m, n_x, dtype, _ in known] == [
-        (10, 2, "float64"),
-        (20, 2, "float32"),
-        (20, 2, "float64"),
+    known = sorted(state.known(WorkerKey("double_loop", 1), ()))
+    assert [(impl, m, n_x, dtype) for impl, m, n_x, dtype, _ in known] == [
+        ("double_loop", 10, 2, "float64"),
+        ("double_loop", 20, 2, "float32"),
+        ("double_loop", 20, 2, "float64"),
     ]
+    # A worker whose steps are paired with the loop learns the loop's sizes too (fully_vectorized: its own first).
+    paired = state.known(WorkerKey("fully_vectorized", 2), ("double_loop",))
+    assert {impl for impl, *_ in paired} == {"fully_vectorized", "double_loop"}
+    assert all(impl == "double_loop" for impl, *_ in state.known(WorkerKey("double_loop", 1), ("double_loop",)))
 
 
 @pytest.mark.slow
@@ -233,3 +237,48 @@ def test_the_manager_loads_no_implementation_and_no_numba() -> None:
     code = "import sys, bench.measure.manager; print(sorted(m for m in sys.modules if m.split('.')[0] in ('impls', 'numba')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def _refined(output: Path, refine, **grid_changes) -> dict[str, set[int]]:
+    """A fake run with `refine` as its sampling rule: each measured case's passes, by case id."""
+    grid = dataclasses.replace(GRID, **{"m": (10, 20), "refine_s": 60.0, "most_passes": 6, **grid_changes})
+    settings_ = SweepSettings("test", grid, IMPLS, (1, 2), 2, output, False)
+    assert Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=5, refine=refine).run() == 0
+    return {param: set(by_pass) for (_, param), by_pass in journal.pass_records(journal.read(output)).items()}
+
+
+@pytest.mark.slow
+def test_extra_passes_measure_what_the_rule_names_until_it_names_nothing(tmp_path: Path) -> None:
+    target = CaseSpec("step", "fully_vectorized", 2, 20, 2)
+    asked: list[int] = []
+
+    def refine(run: dict) -> list[CaseSpec]:
+        passes = next(len(b["extra_info"]["passes"]) for b in run["benchmarks"] if b["param"] == target.id)
+        asked.append(passes)
+        return [target] if passes < 5 else []  # settled after five processes
+
+    passes = _refined(tmp_path, refine)
+    assert passes[target.id] == {1, 2, 3, 4, 5}
+    assert all(found == {1, 2, 3} for case, found in passes.items() if case != target.id)
+    assert asked == [3, 4, 5]
+
+
+@pytest.mark.slow
+def test_extra_passes_stop_at_the_most_passes_and_when_the_time_is_spent(tmp_path: Path) -> None:
+    target = CaseSpec("step", "double_loop", 1, 10, 2)
+    assert _refined(tmp_path / "most", lambda run: [target])[target.id] == {1, 2, 3, 4, 5, 6}
+    assert _refined(tmp_path / "time", lambda run: [target], refine_s=1e-9)[target.id] == {1, 2, 3}
+
+
+@pytest.mark.slow
+def test_resuming_a_run_measured_before_paired_trials_is_refused_with_the_reason(tmp_path: Path, fake_run) -> None:
+    output, _ = fake_run
+    records = journal.read(output)
+    for record in records:  # as the journal of a run before issue 21: no step has trials
+        if record["kind"] == "case":
+            record["benchmark"]["extra_info"].pop("trials", None)
+    (tmp_path / journal.JOURNAL_NAME).write_text("".join(json.dumps(record) + "\n" for record in records))
+    console = Console(record=True, width=300)
+    assert Sweep(settings(tmp_path, resume=True), console, FAKE_WORKER, case_limit_s=5).run() == 2
+    assert "measured before paired trials" in console.export_text()
+    assert len(journal.read(tmp_path)) == len(records)  # nothing measured, nothing written

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from bench.measure.manager import WORKER_COMMAND, run_worker
 from bench.measure.plan import CaseSpec
+from bench.measure.process import WORKER_COMMAND, run_worker
 from bench.measure.threads import THREAD_VARIABLES, all_cores, cores_for, mismatches, parse_threads, thread_environment
 from bench.measure.worker import WorkerSpec
 from impls import IMPLEMENTATIONS, UNAVAILABLE

@@ -7,6 +7,7 @@ import pandas as pd
 from bench.analysis.claims import BASELINES, SETTINGS
 from bench.analysis.explain import Explanation, Models, explain, setting_model
 from bench.analysis.model import Caches, CostModel, fit_models, measured_steps
+from bench.analysis.paired import self_pairs
 from bench.analysis.ratios import (
     comparisons,
     dtype_ratios,
@@ -41,6 +42,7 @@ class Analysis:
     setting_models: dict[tuple[str, str], CostModel]  # (impl, setting): the float64 model it runs with there
     unfitted: list[str]  # why a model could not be fitted
     explanations: dict[tuple[str, str, str], Explanation]  # (baseline, claim's implementation, setting)
+    pairing_check: pd.DataFrame  # self_pairs: each step against a second copy of itself (empty before issue 21)
 
 
 def explanations(models: Models, results: pd.DataFrame) -> dict[tuple[str, str, str], Explanation]:
@@ -76,14 +78,17 @@ def setting_models(models: Models) -> dict[tuple[str, str], CostModel]:
     return {key: model for key, model in found.items() if model is not None}
 
 
-def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None = None) -> Analysis:
-    """The whole analysis of one run's tables; `caches` sizes the cost models' levels (unknown: one level)."""
+def analyse(
+    results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None = None, trials: pd.DataFrame | None = None
+) -> Analysis:
+    """The whole analysis of one run's tables; `caches` sizes the cost models' levels (unknown: one level);
+    `trials` are its paired trials (bench.records.results.paired_trials; none in runs before them)."""
     caches = caches or Caches()
     models, unfitted = fit_models(results, caches)
     results = with_model_times(results, models)
-    pairs = speedups_by_baseline(results, passes)
+    pairs = speedups_by_baseline(results, passes, trials)
     relative = comparisons(results, passes)
-    limits = read_limit(results)
+    limits = read_limit(results, trials)
     return Analysis(
         results=results,
         passes=passes,
@@ -102,4 +107,5 @@ def analyse(results: pd.DataFrame, passes: pd.DataFrame, caches: Caches | None =
         setting_models=setting_models(models),
         unfitted=unfitted,
         explanations=explanations(models, results),
+        pairing_check=self_pairs(trials),
     )

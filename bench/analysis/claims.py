@@ -7,8 +7,10 @@ the report name them.
 
 from dataclasses import dataclass, replace
 
-BASELINE = "double_loop"  # the careful loop: Python lists and `math`
-NOTES_BASELINE = "notes_double_loop"  # the notes' loop as written: numpy elements, np.exp and np.log
+from bench.records.schema import CAREFUL_LOOP, NOTES_LOOP
+
+BASELINE = CAREFUL_LOOP  # the careful loop: Python lists and `math`
+NOTES_BASELINE = NOTES_LOOP  # the notes' loop as written: numpy elements, np.exp and np.log
 
 # The two settings a report speaks of (bench/records/journal.py).
 ONE_THREAD = "1 thread"

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 
 from bench.analysis.claims import ALL_CORES, SETTINGS
+from bench.analysis.paired import ESTIMATE, paired_ratios
 from bench.analysis.speedups import _widened, by_setting, paired_ratio_intervals
-from bench.records.schema import NARROW, PAIRING, SIZE, STEP, WIDE
+from bench.records.intervals import log_interval
+from bench.records.schema import CASE, NARROW, PAIRING, SIZE, STEP, WIDE
 
 
 def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
@@ -141,13 +143,17 @@ def summarize_by_range(relative: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def read_limit(results: pd.DataFrame) -> pd.DataFrame:
+CONTENDED = 1.25  # a read this much slower than the fastest worker's read of the same X was slowed by the step's pool
+
+
+def read_limit(results: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each measured step, per setting, against one streaming read of its X (read_multiple 1.0 = the limit).
 
-    Best against best: the step's fastest round of all passes over its
-    worker's fastest read of all passes (timed in each pass just before the
-    step, in the same process and threads), so that neither side's noise is
-    compared with the other's floor.
+    From the paired trials where the step was timed beside the read (runs
+    since issue 21): read_multiple is the two-level estimate of step / read
+    (bench/analysis/paired.py) and [read_multiple_low, read_multiple_high] its
+    95% interval. Before: best against best, the step's fastest round of all
+    passes over its worker's fastest read, without an interval.
     `floor_gbytes_per_s` is the fastest read of that X (in its dtype: float32
     holds half the bytes) in the setting: the limit a chart of the setting draws.
     """
@@ -155,11 +161,41 @@ def read_limit(results: pd.DataFrame) -> pd.DataFrame:
     rows = by_setting(measured)
     rows = rows.assign(
         read_multiple=rows.min_s / rows.read_s,
+        read_multiple_low=np.nan,
+        read_multiple_high=np.nan,
         best_gbytes_per_s=rows.bytes_x / rows.min_s / 1e9,
         read_gbytes_per_s=rows.bytes_x / rows.read_s / 1e9,
     )
+    if trials is not None and not trials.empty:
+        rows = _paired_reads(rows, trials)
     floor = rows.groupby(["setting", "dtype", *SIZE]).read_gbytes_per_s.transform("max")
     return rows.assign(floor_gbytes_per_s=floor)
+
+
+def _paired_reads(rows: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with read_multiple and its interval from the trials that paired each step with a read of X.
+
+    Where the read in a step's worker ran over CONTENDED times the fastest
+    worker's read of the same X with the same threads, the step's own pool
+    slowed it (measured here: OpenBLAS's threads, spinning after numpy's or
+    scikit-learn's step, took the cores from the read's, 49 ms against 22 ms
+    for 800 MB): that pairing would flatter the step, so the row keeps best
+    against best, with the fastest worker's read as the floor.
+    """
+    reads = trials[(trials.kind == STEP) & (trials.member == "read")]
+    typical = reads.groupby(CASE).member_s.median()
+    fastest = typical.groupby([name for name in CASE if name != "impl"]).transform("min")
+    clean = typical[typical <= CONTENDED * fastest].index
+    ratios = paired_ratios(reads.set_index(CASE).loc[clean].reset_index())
+    found = rows[CASE].merge(ratios[[*CASE, *ESTIMATE]], on=CASE, how="left").set_index(rows.index)
+    use = found.log_ratio.notna()
+    low, high = log_interval(-found.log_ratio, found.log_se, found["df"])  # step / read: the ratio inverted
+    out = rows.copy()
+    floor = out.groupby(["setting", "dtype", "threads", *SIZE]).read_s.transform("min")
+    out.loc[~use, "read_multiple"] = out.min_s[~use] / floor[~use]
+    out.loc[use, "read_multiple"] = np.exp(-found.log_ratio[use])
+    out.loc[use, "read_multiple_low"], out.loc[use, "read_multiple_high"] = low[use], high[use]
+    return out
 
 
 def fastest_at_largest(limits: pd.DataFrame) -> pd.Series | None:

@@ -1,17 +1,28 @@
-"""Speedups over a baseline, paired by problem, with intervals from paired passes; the loop form's cost.
+"""Speedups over a baseline, paired by problem, with intervals from paired trials; the loop form's cost.
 
-Every function takes DataFrames (from `bench.records.results.tidy` and
-`bench.records.results.pass_times`) and returns a new one; nothing here measures,
-plots or writes files.
+Every function takes DataFrames (from `bench.records.results.tidy`,
+`bench.records.results.pass_times` and `bench.records.results.paired_trials`)
+and returns a new one; nothing here measures, plots or writes files.
+
+How each speedup is paired (its `pairing` column): "paired" when the step
+was timed beside the baseline in the same trials (bench/measure/trials.py);
+"chained" when it was timed beside the other loop, and the two loops beside
+each other (the loop form): the product of two paired ratios, their errors
+combined; "passes" (runs before paired trials, or a loop too slow to pair):
+the pass medians of the two cases, paired by pass number only, minutes apart.
 """
 
 import numpy as np
 import pandas as pd
 
 from bench.analysis.claims import ALL_CORES, BASELINE, BASELINES, NOTES_BASELINE, ONE_THREAD, claims_against
+from bench.analysis.paired import ESTIMATE, combined, paired_ratios
 from bench.analysis.verdicts import verdicts
-from bench.records.intervals import log_t_interval
+from bench.records.intervals import log_interval, log_t_interval
+from bench.records.results import TRIAL_COLUMNS
 from bench.records.schema import CASE, PAIRING, SIZE, STEP
+
+PAIRED, CHAINED, PASSES = "paired", "chained", "passes"
 
 
 def paired_ratio_intervals(
@@ -60,15 +71,21 @@ def _baseline(results: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return rows[[*PAIRING, "threads", "seconds", "status"]]
 
 
-def speedups(results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELINE) -> pd.DataFrame:
-    """Each timed row per setting with speedup = seconds[baseline] / seconds, paired at (kind, m, n_x, dtype).
+def speedups(
+    results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELINE, trials: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each timed row per setting with its speedup over `baseline`, paired at (kind, m, n_x, dtype).
 
     Steps and training runs alike; the `baseline` column names the baseline.
-    [speedup_low, speedup_high] is the 95% interval from the paired passes:
-    per pass p, baseline median / this median, through `log_t_interval`,
-    widened to hold the point estimate; NaN with fewer than two common passes
-    or where either side is extrapolated. `verdict` judges the claim on this
-    implementation, if the baseline has one on it (`verdicts`, `BASELINES`).
+    From `trials` (bench.records.results.paired_trials) where the step was
+    paired with a loop (module docstring: `pairing`): speedup = exp(log_ratio),
+    the two-level estimate of bench/analysis/paired.py, and [speedup_low,
+    speedup_high] its 95% interval. Otherwise from the passes: speedup =
+    seconds[baseline] / seconds, its interval from per-pass ratios through
+    `log_t_interval`, widened to hold the point estimate. NaN intervals with
+    fewer than two processes or where either side is extrapolated.
+    `verdict` judges the claim on this implementation, if the baseline has
+    one on it (`verdicts`, `BASELINES`).
     """
     base = _baseline(results, baseline)
     timed = by_setting(results[results.seconds.notna()])
@@ -81,14 +98,64 @@ def speedups(results: pd.DataFrame, passes: pd.DataFrame, baseline: str = BASELI
     low = out.ratio_low.where(~out.extrapolated)
     high = out.ratio_high.where(~out.extrapolated)
     out["speedup_low"], out["speedup_high"] = _widened(out.speedup, low, high)
+    out["pairing"] = np.where(out.extrapolated, "", PASSES)
+    out = _from_trials(out, baseline, TRIAL_COLUMNS_EMPTY if trials is None else trials)
     out["baseline"] = baseline
     out["verdict"] = verdicts(out, claims_against(baseline))
     return out.drop(columns=["ratio_low", "ratio_high"])
 
 
-def speedups_by_baseline(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+TRIAL_COLUMNS_EMPTY = pd.DataFrame(columns=TRIAL_COLUMNS)
+
+
+def _from_trials(out: pd.DataFrame, baseline: str, trials: pd.DataFrame) -> pd.DataFrame:
+    """`out` with speedup and interval from the paired trials wherever they pair the row with `baseline`."""
+    if trials.empty:
+        return out
+    ratios = paired_ratios(trials[trials.kind == STEP])
+    estimate = _paired_speedup(out, ratios, baseline)
+    use = estimate.log_ratio.notna() & ~out.extrapolated
+    low, high = log_interval(estimate.log_ratio, estimate.log_se, estimate["df"])
+    out = out.copy()
+    out.loc[use, "speedup"] = np.exp(estimate.log_ratio[use])
+    out.loc[use, "speedup_low"] = low[use]
+    out.loc[use, "speedup_high"] = high[use]
+    out.loc[use, "pairing"] = estimate.pairing[use]
+    return out
+
+
+def _paired_speedup(out: pd.DataFrame, ratios: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Per row of `out`: the log speedup over `baseline` from paired trials (ESTIMATE columns and `pairing`).
+
+    Directly where the row's case was paired with the baseline; else chained
+    through the other loop: log(baseline / step) = log(other / step) +-
+    log(notes' loop / careful loop), the loop form paired in the careful
+    loop's case at the same problem. A loop against itself is exactly 1.
+    """
+    other = NOTES_BASELINE if baseline == BASELINE else BASELINE
+    direct = _lookup(out, ratios, baseline)
+    via_other = _lookup(out, ratios, other)
+    via_other.loc[out.impl == other, ESTIMATE] = [0.0, 0.0, np.inf]  # the other loop over itself
+    form = ratios[(ratios.impl == BASELINE) & (ratios.member == NOTES_BASELINE) & (ratios.threads == 1)]
+    form_rows = out[PAIRING].merge(form[[*PAIRING, *ESTIMATE]], on=PAIRING, how="left").set_index(out.index)
+    chained = combined(via_other, form_rows, 1.0 if baseline == NOTES_BASELINE else -1.0)
+    estimate = direct[ESTIMATE].where(direct.log_ratio.notna(), chained)
+    estimate["pairing"] = np.where(direct.log_ratio.notna(), PAIRED, CHAINED)
+    estimate.loc[out.impl == baseline, [*ESTIMATE, "pairing"]] = [0.0, 0.0, np.inf, PAIRED]
+    return estimate
+
+
+def _lookup(out: pd.DataFrame, ratios: pd.DataFrame, member: str) -> pd.DataFrame:
+    """Each row's paired estimate against `member` (ESTIMATE columns, NaN where not paired), indexed as `out`."""
+    found = ratios[ratios.member == member][[*CASE, *ESTIMATE]]
+    return out[CASE].merge(found, on=CASE, how="left").set_index(out.index)[ESTIMATE]
+
+
+def speedups_by_baseline(
+    results: pd.DataFrame, passes: pd.DataFrame, trials: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """`speedups` against each of BASELINES, stacked: every implementation against either loop."""
-    return pd.concat([speedups(results, passes, b.impl) for b in BASELINES], ignore_index=True)
+    return pd.concat([speedups(results, passes, b.impl, trials) for b in BASELINES], ignore_index=True)
 
 
 def loop_form(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ SIDE = ["speedup", "speedup_low", "speedup_high", "verdict"]
 def cells(run: dict[str, Any]) -> pd.DataFrame:
     """A run's measured speedups, one row per cell: CELL columns, label, speedup, speedup_low/high, verdict."""
     table = results.tidy(run)
-    pairs = speedups(table, results.pass_times(run))
+    pairs = speedups(table, results.pass_times(run), trials=results.paired_trials(run))
     measured = pairs[~pairs.extrapolated & (pairs.impl != BASELINE)]
     return measured.drop_duplicates(CELL)[[*CELL, "label", *SIDE]].reset_index(drop=True)
 

@@ -9,6 +9,7 @@ floor that a step can beat is no floor.
 """
 
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numba
@@ -53,9 +54,8 @@ class StreamingRead(NamedTuple):
         return self.nbytes / self.seconds / 1e9
 
 
-def streaming_read(array: np.ndarray, repeats: int = 7) -> StreamingRead:
-    """Time one parallel streaming read of `array` in its own dtype, compiled first: the best of `repeats` reads,
-    or of the first MIN_REPEATS or more that take READ_BUDGET_S."""
+def read_call(array: np.ndarray) -> Callable[[], float]:
+    """One parallel streaming read of `array` in its own dtype, as a call without arguments, compiled first."""
     if array.dtype not in (np.float64, np.float32) or not array.flags.c_contiguous:
         raise ValueError(
             f"need a C-contiguous float64 or float32 array; got {array.dtype}, C-contiguous={array.flags.c_contiguous}"
@@ -63,12 +63,19 @@ def streaming_read(array: np.ndarray, repeats: int = 7) -> StreamingRead:
     flat = array.reshape(-1)
     threads = numba.get_num_threads()
     _parallel_sum(flat[:16], threads)  # compile (or load from cache) for this dtype, outside the timing
+    return lambda: _parallel_sum(flat, threads)
+
+
+def streaming_read(array: np.ndarray, repeats: int = 7) -> StreamingRead:
+    """Time one parallel streaming read of `array` (`read_call`): the best of `repeats` reads, or of the first
+    MIN_REPEATS or more that take READ_BUDGET_S."""
+    read = read_call(array)
     best = float("inf")
     began = time.perf_counter()
     for done in range(repeats):
         if done >= MIN_REPEATS and time.perf_counter() - began > READ_BUDGET_S:
             break
         start = time.perf_counter()
-        _parallel_sum(flat, threads)
+        read()
         best = min(best, time.perf_counter() - start)
-    return StreamingRead(best, array.nbytes, threads)
+    return StreamingRead(best, array.nbytes, numba.get_num_threads())

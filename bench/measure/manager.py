@@ -15,25 +15,20 @@ keeps what it measured and `--resume` goes on from there.
 
 from __future__ import annotations
 
-import json
-import queue
 import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from rich.console import Console
 
 from bench.measure.budget import calls_per_case
 from bench.measure.facts import ImplFacts, case_info, registry_facts
-from bench.measure.plan import CaseSpec, WorkerKey, pass_order, worker_cases, worker_keys
+from bench.measure.plan import CaseSpec, WorkerKey, loops_paired_with, pass_order, worker_cases, worker_keys
+from bench.measure.process import WORKER_COMMAND, run_worker
 from bench.measure.profiles import Grid
 from bench.measure.progress import SweepProgress
 from bench.measure.threads import relevant_environment, thread_environment
@@ -41,9 +36,7 @@ from bench.measure.worker import WorkerSpec
 from bench.records import journal
 from bench.records.schema import DEFAULT_DTYPE, STEP
 
-WORKER_COMMAND = (sys.executable, "-m", "bench.measure.worker")
 SIZE_CACHE = ".sizes"  # inside the run directory; removed when the sweep completes
-STDERR_TAIL = 2000  # characters of a failed worker's stderr kept in its case's record
 
 
 @dataclass(frozen=True)
@@ -82,106 +75,39 @@ class SweepState:
         record = self.records.get(case.id, {}).get(pass_number)
         return None if record is None else record["extra_info"].get("status", "measured")
 
-    def todo(self, key: WorkerKey, pass_number: int, grid: Grid) -> list[CaseSpec]:
-        """The worker's cases still to measure in this pass: later passes take those pass 1 measured."""
+    def todo(self, key: WorkerKey, pass_number: int, grid: Grid, only: frozenset[str] | None = None) -> list[CaseSpec]:
+        """The worker's cases still to measure in this pass (of `only`, by id, when given): later passes take those
+        pass 1 measured."""
         cases = [case for case in worker_cases(key, grid) if self.status(case, pass_number) is None]
+        if only is not None:
+            cases = [case for case in cases if case.id in only]
         if pass_number > 1:
             cases = [case for case in cases if self.status(case, 1) == "measured"]
         return cases
 
-    def known(self, key: WorkerKey) -> list[tuple[int, int, str, float]]:
-        """(m, n_x, dtype, median seconds) of the worker's measured steps, for its budget predictions."""
+    def known(self, key: WorkerKey, loops: tuple[str, ...]) -> list[tuple[str, int, int, str, float]]:
+        """(impl, m, n_x, dtype, median seconds) of the worker's measured steps and of its loops' (single-threaded),
+        for its budget predictions."""
         known = []
         for by_pass in self.records.values():
             first = by_pass.get(1)
             info = first["extra_info"] if first else {}
-            if first and first.get("stats") and info.get("kind") == STEP and (info["impl"], info["threads"]) == key:
-                known.append((info["m"], info["n_x"], info.get("dtype", DEFAULT_DTYPE), first["stats"]["median"]))
+            if not (first and first.get("stats") and info.get("kind") == STEP):
+                continue
+            if (info["impl"], info["threads"]) == key or info["impl"] in loops:
+                seconds = first["stats"]["median"]
+                known.append((info["impl"], info["m"], info["n_x"], info.get("dtype", DEFAULT_DTYPE), seconds))
         return known
 
 
-@dataclass(frozen=True)
-class WorkerExit:
-    """How a worker ended: its exit code (None when killed for hanging), the case it was in, its stderr."""
-
-    returncode: int | None
-    current: str | None
-    stderr: str
-
-
-def run_worker(
-    command: tuple[str, ...],
-    spec: WorkerSpec,
-    environment: dict[str, str],
-    case_limit_s: float,
-    on_event: Callable[[dict[str, Any]], None],
-) -> WorkerExit:
-    """Start one worker, hand it its spec, pass each event on; kill it if a case outlasts `case_limit_s`."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=environment, text=True
-        )
-        try:
-            return _drive(process, spec, case_limit_s, on_event, stderr)
-        finally:
-            if process.poll() is None:  # interrupted, or hung: never leave a worker behind
-                process.kill()
-                process.wait()
-
-
-def _drive(
-    process: subprocess.Popen[str],
-    spec: WorkerSpec,
-    case_limit_s: float,
-    on_event: Callable[[dict[str, Any]], None],
-    stderr: IO[str],
-) -> WorkerExit:
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        process.stdin.write(spec.to_json())
-        process.stdin.close()
-    except BrokenPipeError:
-        pass  # it died at once; its exit code and stderr say why
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    current = None
-    deadline = time.monotonic() + case_limit_s
-    while True:
-        try:
-            line = lines.get(timeout=max(deadline - time.monotonic(), 0))
-        except queue.Empty:
-            process.kill()
-            process.wait()
-            return WorkerExit(None, current, _tail(stderr))
-        if line is None:
-            break
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if event.get("event") == "start":
-            current = event["case"]
-        elif event.get("event") == "case":
-            current = None
-        # A worker may announce a case that needs longer (a dask case past memory: minutes per call).
-        deadline = time.monotonic() + max(case_limit_s, float(event.get("needs_s", 0.0)))
-        on_event(event)
-    return WorkerExit(process.wait(), current, _tail(stderr))
-
-
-def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _tail(stderr: IO[str]) -> str:
-    stderr.seek(0)
-    return stderr.read()[-STDERR_TAIL:].strip()
+# Which measured cases to measure again, given the run so far (its JSON's layout): the sampling rule
+# (bench.analysis.stopping, wired in by bench.sweep; this package knows no claims).
+Refine = Callable[[dict[str, Any]], list[CaseSpec]]
 
 
 class Sweep:
-    """One run: every pass, every worker, every case, into settings.output."""
+    """One run: every pass, every worker, every case, into settings.output; then, as `refine` asks and the grid's
+    refine_s allows, more passes of the cases not yet settled."""
 
     def __init__(
         self,
@@ -190,8 +116,10 @@ class Sweep:
         worker_command: tuple[str, ...] = WORKER_COMMAND,
         case_limit_s: float | None = None,
         facts: Mapping[str, ImplFacts] | None = None,
+        refine: Refine | None = None,
     ) -> None:
         self.settings = settings
+        self.refine = refine
         # What the plan and the records need of each implementation; read from the registry only when not given,
         # so that this module loads no implementation (and no numba) of its own.
         self.facts = registry_facts(settings.impls) if facts is None else dict(facts)
@@ -210,6 +138,13 @@ class Sweep:
         if not self.settings.resume:
             (self.output / journal.JOURNAL_NAME).unlink(missing_ok=True)
         records = journal.read(self.output)
+        if self.settings.resume and journal.measured_unpaired(records):
+            self.console.print(
+                f"[red]cannot resume[/] {self.output}: its steps were measured before paired trials (issue 21), "
+                "and passes of both kinds would mix in one interval. Its report still builds (python -m bench "
+                "report DIR); measure again into a new directory, or without --resume."
+            )
+            return 2
         self.state = SweepState.from_journal(records)
         self.have_machine_info = any(r["kind"] == "machine" for r in records)
         grid = self.settings.grid
@@ -221,6 +156,7 @@ class Sweep:
                 for pass_number in range(1, grid.passes + 1):
                     for key in pass_order(keys, pass_number, grid.passes):
                         self._run_worker(key, pass_number)
+                self._refine()
             except KeyboardInterrupt:
                 interrupted = True
         self.write_json()
@@ -231,6 +167,32 @@ class Sweep:
             return 130
         shutil.rmtree(self.cache, ignore_errors=True)
         return self._exit_code()
+
+    def _refine(self) -> None:
+        """Extra passes, up to the grid's most_passes, of the cases `refine` names, until it names none or the
+        grid's refine_s is spent. In each, the workers with the most such cases go first: a process costs its
+        start-up whatever it measures. The cases of one pass are chosen before it begins."""
+        grid = self.settings.grid
+        if self.refine is None or grid.refine_s <= 0:
+            return
+        deadline = time.monotonic() + grid.refine_s
+        for pass_number in range(grid.passes + 1, grid.most_passes + 1):
+            wanted = [case for case in self.refine(self.run_so_far()) if self.state.status(case, pass_number) is None]
+            if not wanted or time.monotonic() >= deadline:
+                return
+            assert self.progress is not None
+            self.progress.refining(pass_number, [case.id for case in wanted])
+            by_worker: dict[WorkerKey, list[str]] = {}
+            for case in wanted:
+                by_worker.setdefault(WorkerKey(case.impl, case.threads), []).append(case.id)
+            for key, ids in sorted(by_worker.items(), key=lambda item: -len(item[1])):
+                if time.monotonic() >= deadline:
+                    return
+                self._run_worker(key, pass_number, frozenset(ids))
+
+    def run_so_far(self) -> dict[str, Any]:
+        """The journal as a run's JSON (its cases and the settings the analysis needs), for `refine`."""
+        return journal.split_records(journal.read(self.output)) | {"run": {"all_cores": self.settings.all_cores}}
 
     def _planned(self, keys: list[WorkerKey]) -> tuple[int, int]:
         """(units of work, units already done): a unit is one case in one pass."""
@@ -244,10 +206,12 @@ class Sweep:
                 done += sum(self.state.status(case, p) is not None for p in range(1, passes + 1))
         return total, done
 
-    def _run_worker(self, key: WorkerKey, pass_number: int) -> None:
-        """Run the worker's remaining cases of this pass; restart it after a crash or hang, minus that case."""
+    def _run_worker(self, key: WorkerKey, pass_number: int, only: frozenset[str] | None = None) -> None:
+        """Run the worker's remaining cases of this pass (of `only`, when given); restart it after a crash or hang,
+        minus that case."""
         grid = self.settings.grid
-        while cases := self.state.todo(key, pass_number, grid):
+        loops = loops_paired_with(key.impl, self.settings.impls)
+        while cases := self.state.todo(key, pass_number, grid, only):
             spec = WorkerSpec(
                 impl=key.impl,
                 threads=key.threads,
@@ -260,8 +224,10 @@ class Sweep:
                 max_time_s=grid.max_time_s,
                 iterations=grid.train_iterations,
                 cache=str(self.cache),
-                known=self.state.known(key),
+                known=self.state.known(key, loops),
                 machine_info=not self.have_machine_info,
+                loops=loops,
+                loop_pair_s=grid.loop_pair_s,
             )
             assert self.progress is not None
             self.progress.worker(key, pass_number, grid.passes)
@@ -272,7 +238,7 @@ class Sweep:
                 self.case_limit_s,
                 lambda event: self._on_event(event, key, pass_number),
             )
-            remaining = self.state.todo(key, pass_number, grid)
+            remaining = self.state.todo(key, pass_number, grid, only)
             if not remaining:
                 continue
             if ended.returncode == 0 and ended.current is None:
@@ -281,11 +247,14 @@ class Sweep:
                 continue
             # The case it was in, or (when it died between cases) the next one: lost, then go on without it.
             lost = next((c for c in remaining if c.id == ended.current), remaining[0])
+            # A case's trials reach the manager with its record, at its end: those of the lost pass are dropped.
             if ended.returncode is None:
-                reason = f"timed out: no result after {self.case_limit_s:.0f} s, worker killed"
+                reason = (
+                    f"timed out: no result after {self.case_limit_s:.0f} s, worker killed; trials of the pass dropped"
+                )
                 self._record_lost(lost, pass_number, "timed out", reason, ended.stderr)
             else:
-                reason = f"worker exited with code {ended.returncode}"
+                reason = f"worker exited with code {ended.returncode}; its trials of this pass dropped"
                 self._record_lost(lost, pass_number, "failed", reason, ended.stderr)
 
     def worker_environment(self, threads: int) -> dict[str, str]:
@@ -362,6 +331,6 @@ class Sweep:
         )
 
 
-def run_sweep(settings: SweepSettings, console: Console) -> int:
-    """Measure everything `settings` asks for into settings.output; the sweep's exit code."""
-    return Sweep(settings, console).run()
+def run_sweep(settings: SweepSettings, console: Console, refine: Refine | None = None) -> int:
+    """Measure everything `settings` asks for into settings.output, then what `refine` asks; the exit code."""
+    return Sweep(settings, console, refine=refine).run()

@@ -14,10 +14,11 @@ worker processes 2x slower, seen here) hits two of its three passes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
-from bench.measure.profiles import Grid
-from bench.records.schema import DEFAULT_DTYPE, STEP, TRAIN
+from bench.measure.profiles import NOTES_IMPLS, Grid
+from bench.records.schema import CAREFUL_LOOP, DEFAULT_DTYPE, NOTES_LOOP, STEP, TRAIN
 
 TEST_NAMES = {STEP: "test_step", TRAIN: "test_train"}
 
@@ -75,3 +76,17 @@ def worker_cases(key: WorkerKey, grid: Grid) -> list[CaseSpec]:
     if key.impl in grid.impl_sizes:
         return steps
     return [*steps, *(CaseSpec(TRAIN, key.impl, key.threads, *grid.train_size, dtype) for dtype in grid.dtypes)]
+
+
+def loops_paired_with(impl: str, impls: Collection[str]) -> tuple[str, ...]:
+    """The loop `impl`'s steps are timed beside in its trials (bench/measure/trials.py), if the run measures it.
+
+    The loop its family's claims are judged against: the notes' loop for the
+    notes' code as written, the careful loop for every other implementation.
+    The careful loop itself is paired with the notes' loop: that ratio (the
+    loop's form alone) turns a speedup over one loop into a speedup over the
+    other (bench/analysis/speedups.py). Pure Python, the loops bring no thread
+    pool into the worker they join.
+    """
+    loop = NOTES_LOOP if impl in NOTES_IMPLS or impl == CAREFUL_LOOP else CAREFUL_LOOP
+    return (loop,) if loop in impls and loop != impl else ()

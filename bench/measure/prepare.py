@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -17,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from bench.measure.bandwidth import streaming_read
+from bench.measure.bandwidth import read_call
 from bench.measure.budget import Predictor
 from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, cached_size, memory_refusal
+from bench.measure.trials import READ, SELF, Member
+from bench.measure.trials import STEP as STEP_MEMBER
 from bench.records.schema import STEP
 from impls import IMPLEMENTATIONS, Implementation, Problem
 
@@ -29,6 +32,9 @@ from impls import IMPLEMENTATIONS, Implementation, Problem
 # prepare(preparer, case) -> PreparedCase, after_timing() -> dict (what a timed case adds to its record) and
 # close_session(). Imported by name, in the workers of such an implementation only (dask takes seconds to load).
 PREPARATIONS = {"dask_cluster": "bench.measure.dask_case"}
+PROBE_BELOW_S = 0.1  # a step predicted faster than this is timed once before its trials, to size them
+SELF_BELOW_S = 0.02  # a step faster than this is also paired with a second copy of itself: the check on pairing
+PROBE_LOOP_ELEMENTS = 10_000  # a loop no prediction covers is timed once up to this m * n_x (the notes' loop: 5 ms)
 
 
 @dataclass
@@ -97,9 +103,32 @@ class CasePreparer:
         if self.first_pass:
             extra = check_agreement(got, size.reference, size.problem, case.dtype, extra)
             extra["result_dtype"] = got.dw.dtype.name
-        # The floor this step is compared with, read in the same process, threads and pass.
-        extra["read_s"] = streaming_read(size.problem.X).seconds
         return PreparedCase(impl, size, arguments, extra, slow)
+
+    def members(
+        self, case: CaseSpec, prepared: PreparedCase, loops: Sequence[str], loop_limit_s: float
+    ) -> dict[str, Member]:
+        """What the case's trials time: its step; a second copy of it where cheap; where X is in this process, a
+        streaming read of it (the floor the step is compared with) and each of `loops` predicted to take at most
+        `loop_limit_s` per call (an unpredicted one is timed once at small sizes, skipped at larger)."""
+        step = _bound(prepared.impl, prepared.arguments)
+        predicted = self.predictor.predict(case.impl, case.m, case.n_x, case.dtype)
+        estimate = _probe(step) if predicted is None or predicted < PROBE_BELOW_S else predicted
+        members = {STEP_MEMBER: Member(step, estimate)}
+        if estimate < SELF_BELOW_S:
+            members[SELF] = Member(_bound(prepared.impl, prepared.arguments), estimate)
+        held = self._size
+        if held is None or (held.m, held.n_x, held.dtype) != (case.m, case.n_x, case.dtype):
+            return members  # data generated past memory (dask): nothing else can read it
+        read = read_call(held.problem.X)
+        members[READ] = Member(read, _probe(read))
+        for loop in loops:
+            loop_s = self.predictor.predict(loop, case.m, case.n_x, case.dtype)
+            if (loop_s is None and case.m * case.n_x > PROBE_LOOP_ELEMENTS) or (loop_s or 0.0) > loop_limit_s:
+                continue
+            call = _bound(IMPLEMENTATIONS[loop], IMPLEMENTATIONS[loop].prepare(held.problem))
+            members[loop] = Member(call, _probe(call) if loop_s is None else loop_s)
+        return members
 
     def _preparation(self, impl: Implementation) -> ModuleType | None:
         """The module of `impl`'s preparation of its own (imported at its first case), None for the generic one."""
@@ -123,6 +152,17 @@ class CasePreparer:
         """Teach the predictor a measured step, so later sizes are predicted from it."""
         if case.kind == STEP:
             self.predictor.record(case.impl, case.m, case.n_x, seconds, case.dtype)
+
+
+def _bound(impl: Implementation, arguments: tuple[Any, ...]) -> Callable[[], object]:
+    return lambda: impl.step(*arguments)
+
+
+def _probe(call: Callable[[], object]) -> float:
+    """Seconds of one call, to size a member's calls per trial (its first call: not a measurement)."""
+    start = time.perf_counter()
+    call()
+    return max(time.perf_counter() - start, 1e-9)
 
 
 def unsafe_z(impl: Implementation, problem: Problem) -> str | None:

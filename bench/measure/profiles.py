@@ -25,10 +25,16 @@ class Grid:
     increasing order of m * n_x so that each case's time can be predicted from
     the smaller ones. `dtypes` are measured at every size (and in training);
     each of `dtypes_at` only at those of its sizes that the grid has. Every
-    case is measured in `passes` passes; in each, `max_time_s` is
-    pytest-benchmark's target time for it, with at least `min_rounds` rounds.
-    `budget_s` is the most one case may cost over all its passes before it is
-    extrapolated instead of measured. `threads` is the thread counts to
+    case is measured in `passes` passes (worker processes); in each, its paired
+    trials (bench/measure/trials.py) fill `max_time_s`, at least `min_rounds`
+    of them (a training run: pytest-benchmark's target time and rounds). A
+    loop is timed beside a step in its trials where one call of the loop
+    takes at most `loop_pair_s`. `budget_s` is the most one case may cost over
+    all its passes before it is extrapolated instead of measured. After the
+    `passes`, a sweep spends up to `refine_s` seconds on more passes (up to
+    `most_passes` in all) of the cases whose speedups are not yet settled
+    (bench/analysis/stopping.py): cheap cells get many processes, expensive
+    ones what the time allows. `threads` is the thread counts to
     measure parallel implementations with ("1,all"). `impl_sizes` gives an
     implementation steps at sizes of its own instead of the grid's (a frugal
     few, or sizes past memory that only it can run), and no training run.
@@ -46,6 +52,9 @@ class Grid:
     threads: str
     train_size: tuple[int, int]  # (m, n_x) of the training benchmark
     train_iterations: int
+    loop_pair_s: float = 0.0  # none: no loop is timed beside a step
+    refine_s: float = 0.0  # none: the passes only
+    most_passes: int = 0
     dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
     dtypes_at: tuple[DtypeAt, ...] = ()
     impl_sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
@@ -104,6 +113,9 @@ PROFILES: dict[str, Grid] = {
         passes=2,  # its intervals are wide (t with 1 degree of freedom): quick is for a look and for CI
         min_rounds=5,
         budget_s=3.0,
+        loop_pair_s=0.02,
+        refine_s=10.0,
+        most_passes=4,
         threads="1,all",
         train_size=(1_000, 10),
         train_iterations=10,
@@ -126,6 +138,9 @@ PROFILES: dict[str, Grid] = {
         passes=3,
         min_rounds=3,
         budget_s=10.0,
+        loop_pair_s=0.5,
+        refine_s=60.0,
+        most_passes=8,
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
@@ -141,6 +156,9 @@ PROFILES: dict[str, Grid] = {
         passes=5,
         min_rounds=3,
         budget_s=60.0,
+        loop_pair_s=2.0,
+        refine_s=600.0,
+        most_passes=12,
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=50,

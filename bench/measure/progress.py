@@ -17,6 +17,8 @@ from rich.progress import (
 
 from bench.measure.plan import WorkerKey
 
+SHOWN = 4  # cases named when an extra pass starts
+
 
 class SweepProgress:
     """A rich progress bar whose unit is one case in one pass; the total shrinks as pass 1 skips cases."""
@@ -52,8 +54,15 @@ class SweepProgress:
 
     def worker(self, key: WorkerKey, pass_number: int, passes: int) -> None:
         """A worker starts: say which pass and which implementation and threads."""
-        self._where = f"pass {pass_number}/{passes}"
+        self._where = f"pass {pass_number}/{passes}" if pass_number <= passes else f"extra pass {pass_number}"
         self._progress.update(self._task, description=f"{self._where} {key.impl} threads={key.threads}", refresh=True)
+
+    def refining(self, pass_number: int, case_ids: list[str]) -> None:
+        """An extra pass starts: say how many cases are not yet settled, and which (the first few)."""
+        total = self._progress.tasks[0].total or 0
+        self._progress.update(self._task, total=total + len(case_ids))
+        shown = ", ".join(case_ids[:SHOWN]) + (f" and {len(case_ids) - SHOWN} more" if len(case_ids) > SHOWN else "")
+        self.console.print(f"pass {pass_number}: {len(case_ids)} cases not yet settled: {shown}", highlight=False)
 
     def case(self, case_id: str) -> None:
         self._progress.update(self._task, description=f"{self._where} {case_id}", refresh=True)

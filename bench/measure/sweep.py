@@ -9,6 +9,8 @@ included) or not measured, with the reason.
 
 from __future__ import annotations
 
+import random
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -19,10 +21,13 @@ from bench.measure.facts import case_info, registry_facts
 from bench.measure.machine import machine_info as our_machine_info
 from bench.measure.plan import TEST_NAMES, CaseSpec
 from bench.measure.prepare import CasePreparer
+from bench.measure.trials import READ, run_trials, trial_count
+from bench.measure.trials import STEP as STEP_MEMBER
 from bench.records import journal
-from bench.records.schema import STEP, TRAIN
+from bench.records.schema import STEP, TRAIN, WIDE
 
 Emit = Callable[[dict[str, Any]], None]
+MOST_TRIALS = 50  # per case and pass: past this, more processes narrow an interval, more trials do not
 
 
 class WorkerPlugin:
@@ -37,12 +42,17 @@ class WorkerPlugin:
         pools: dict[str, int],
         want_machine_info: bool,
         min_rounds: int,
+        trial_s: float = 0.03,
+        loops: tuple[str, ...] = (),
+        loop_pair_s: float = 0.0,
+        pass_number: int = 1,
     ) -> None:
         self.cases = {case.id: case for case in cases}
         self.facts = registry_facts({case.impl for case in cases})  # this worker has loaded the registry anyway
         self.pools = pools  # the thread pools' sizes as read back in this worker, recorded with every case
         self.want_machine_info = want_machine_info
         self.min_rounds = min_rounds
+        self.trial_s, self.loops, self.loop_pair_s, self.pass_number = trial_s, loops, loop_pair_s, pass_number
         self.preparer = preparer
         self.iterations = iterations
         self.emit = emit
@@ -65,6 +75,41 @@ class WorkerPlugin:
         if slow:
             return benchmark.pedantic(function, args=args, kwargs=kwargs, rounds=self.min_rounds, iterations=1)
         return benchmark(function, *args, **kwargs)
+
+    def time_step(self, node: pytest.Item, prepared: PreparedCase) -> None:
+        """Time a prepared step in paired trials (bench/measure/trials.py) and send its record.
+
+        The step's rounds are its times in the trials: pytest-benchmark's stats
+        of them, so benchmark.json keeps its format. `trials` holds every
+        member's time per trial (the pairs the analysis divides), `calls` the
+        calls per trial. Trials fill the pass's target time, at least
+        `min_rounds` of them. Seeded per case and pass: a rerun orders alike.
+        """
+        case = self._current
+        assert case is not None, "time_step without start_step"
+        members = self.preparer.members(case, prepared, self.loops, self.loop_pair_s)
+        count = trial_count(members, self.trial_s, self.min_rounds, MOST_TRIALS)
+        times = run_trials(members, count, random.Random(f"{case.id} pass {self.pass_number}"))
+        step = times[STEP_MEMBER]
+        info = prepared.extra_info | {"trials": times, "calls": {name: m.calls for name, m in members.items()}}
+        if READ in times:  # the best read, as a time's floor is its fastest
+            info["read_s"] = min(times[READ])
+        info["gbytes_per_s"] = info["bytes_x"] / statistics.median(step) / 1e9
+        info |= self.preparer.after_timing(case)
+        for loop in self.loops:
+            if loop in times:  # sizes this worker meets later are predicted from these
+                self.preparer.predictor.record(loop, case.m, case.n_x, statistics.median(times[loop]), case.dtype)
+        self.preparer.record(case, statistics.median(step))
+        callspec = node.callspec  # type: ignore[attr-defined]
+        record = journal.measured_record(
+            node.name, node.nodeid, callspec.params, callspec.id, info, step, members[STEP_MEMBER].calls
+        )
+        self._send(record | {"group": self.group(case)})
+
+    @staticmethod
+    def group(case: CaseSpec) -> str:
+        """The table pytest-benchmark compare puts a step in: one per problem."""
+        return f"m={case.m} n_x={case.n_x}" + ("" if case.dtype == WIDE else f" {case.dtype}")
 
     # --- called by the suite ---
 
@@ -89,13 +134,8 @@ class WorkerPlugin:
         return X, Y, self._info(case) | {"status": "measured"}, slow
 
     def finish(self, benchmark: Any) -> None:
-        """Add the achieved bandwidth, teach the predictor, send the case."""
-        case, median = self._current, benchmark.stats.stats.median
-        assert case is not None, "finish without start"
-        if case.kind == STEP:
-            benchmark.extra_info["gbytes_per_s"] = benchmark.extra_info["bytes_x"] / median / 1e9
-            benchmark.extra_info.update(self.preparer.after_timing(case))
-        self.preparer.record(case, median)
+        """Send a training case pytest-benchmark timed."""
+        assert self._current is not None, "finish without start"
         self._send(benchmark.stats.as_dict(include_data=True))
 
     # --- records ---

@@ -26,7 +26,9 @@ SUITE = Path(__file__).parent / "suite"
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """Everything a worker needs to know; `known` is (m, n_x, dtype, seconds) already measured, for the budget."""
+    """Everything a worker needs to know; `known` is (impl, m, n_x, dtype, seconds) already measured, for the budget
+    (its implementation's and its loops'); `loops` are timed beside its steps when a call takes at most
+    `loop_pair_s` (bench/measure/plan.py: loops_paired_with)."""
 
     impl: str
     threads: int
@@ -39,8 +41,10 @@ class WorkerSpec:
     max_time_s: float
     iterations: int
     cache: str
-    known: list[tuple[int, int, str, float]]
+    known: list[tuple[str, int, int, str, float]]
     machine_info: bool
+    loops: tuple[str, ...] = ()
+    loop_pair_s: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -50,6 +54,7 @@ class WorkerSpec:
         fields = json.loads(text)
         fields["cases"] = [CaseSpec(*case) for case in fields["cases"]]
         fields["known"] = [tuple(known) for known in fields["known"]]
+        fields["loops"] = tuple(fields["loops"])
         return cls(**fields)
 
 
@@ -113,13 +118,25 @@ def main() -> int:
         slow_call_s,
         announce=lambda seconds: emit({"event": "progress", "needs_s": seconds}),
     )
-    for m, n_x, dtype, seconds in spec.known:
-        preparer.predictor.record(spec.impl, m, n_x, seconds, dtype)
+    for impl, m, n_x, dtype, seconds in spec.known:
+        preparer.predictor.record(impl, m, n_x, seconds, dtype)
     pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}
     pools["numba"] = readback["numba_threads"]
     if readback["xla_threads"] is not None:
         pools["xla"] = readback["xla_threads"]
-    plugin = WorkerPlugin(spec.cases, preparer, spec.iterations, emit, pools, spec.machine_info, spec.min_rounds)
+    plugin = WorkerPlugin(
+        spec.cases,
+        preparer,
+        spec.iterations,
+        emit,
+        pools,
+        spec.machine_info,
+        spec.min_rounds,
+        trial_s=spec.max_time_s,
+        loops=spec.loops,
+        loop_pair_s=spec.loop_pair_s,
+        pass_number=spec.pass_number,
+    )
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # other installed plugins (hypothesis...) cost every worker
     exit_code = pytest.main(pytest_arguments(spec), plugins=[plugin])
     if plugin.machine_info:

@@ -23,7 +23,13 @@ parallel (the implementation can use several threads), m, n_x and bytes_x
 run), status, agreement_error (against the float64 reference) and
 result_dtype (of dw), read_s (the best over passes of each pass's best
 streaming read of X in the same worker), pools (the thread pools read back)
-and `passes`: [{pass, median, min, q1, q3, rounds, read_s}]. A case's id
+and `passes`: [{pass, median, min, q1, q3, rounds, read_s, trials, calls}].
+A step's `trials` (bench/measure/trials.py) are the seconds per call of each
+member timed in its paired trials, one list per member, the i-th entries
+from the same trial: "step" (its rounds), "self" (a second copy of it),
+"read" (a streaming read of X) and the loops it was paired with, by name;
+`calls` the calls per trial of each. Records before paired trials (issue 21)
+have neither, and are analysed from their pass medians, unpaired. A case's id
 (`param`) names implementation, threads, size and, when not float64, dtype:
 "fully_vectorized-threads=1-m=1000-n_x=10-dtype=float32".
 An unmeasured case has "stats": null and a status (extrapolated, refused,
@@ -84,6 +90,31 @@ def unmeasured_record(name: str, fullname: str, params: dict[str, Any], param: s
     }
 
 
+def measured_record(
+    name: str, fullname: str, params: dict[str, Any], param: str, extra_info: Record, rounds: list[float], calls: int
+) -> Record:
+    """A case timed outside pytest-benchmark's loop, shaped as its records: the stats of `rounds` (seconds per
+    call, each the mean of `calls` calls)."""
+    stats = Stats()
+    for seconds in rounds:
+        stats.update(seconds)
+    return unmeasured_record(name, fullname, params, param, extra_info) | {
+        "options": {"timer": "perf_counter", "disable_gc": True},
+        "stats": stats.as_dict() | {"data": list(rounds), "iterations": calls},
+    }
+
+
+def measured_unpaired(records: Iterable[Record]) -> bool:
+    """Whether any step in `records` was measured before paired trials: timed, but without `trials`."""
+    return any(
+        record["kind"] == "case"
+        and record["benchmark"].get("stats")
+        and record["benchmark"]["extra_info"].get("kind", "step") == "step"
+        and "trials" not in record["benchmark"]["extra_info"]
+        for record in records
+    )
+
+
 def case_key(benchmark: Record) -> tuple[str, str]:
     """What identifies a case across passes and sessions: its test and its id."""
     return benchmark["name"].split("[")[0], benchmark["param"]
@@ -116,9 +147,11 @@ def merge_passes(by_pass: dict[int, Record]) -> Record:
     passes = [
         {key: b["stats"][key] for key in ("median", "min", "q1", "q3", "rounds")}
         | {"pass": p, "read_s": b["extra_info"].get("read_s")}
+        | {key: b["extra_info"][key] for key in ("trials", "calls") if key in b["extra_info"]}
         for p, b in measured.items()
     ]
-    extra = dict(first["extra_info"], passes=passes)
+    extra = {key: value for key, value in first["extra_info"].items() if key not in ("trials", "calls")}
+    extra["passes"] = passes
     extra["failed_passes"] = [
         {"pass": p, "status": b["extra_info"].get("status"), "reason": b["extra_info"].get("reason")}
         for p, b in sorted(by_pass.items())

@@ -55,6 +55,7 @@ COLUMNS = [
 TEXT_COLUMNS = {"kind", "impl", "label", "dtype", "result_dtype", "status", "reason"}
 BOOL_COLUMNS = {"parallel", "as_installed"}
 PASS_COLUMNS = [*CASE, "pass", "median_s", "min_s", "read_s"]
+TRIAL_COLUMNS = [*CASE, "pass", "trial", "member", "member_s", "step_s"]
 
 
 def load_run(path: Path) -> dict[str, Any]:
@@ -216,6 +217,27 @@ def pass_times(run: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PASS_COLUMNS)
     frame[["median_s", "min_s", "read_s"]] = frame[["median_s", "min_s", "read_s"]].apply(pd.to_numeric)
     return frame
+
+
+def paired_trials(run: dict[str, Any]) -> pd.DataFrame:
+    """One row per member of every paired trial of every measured step (TRIAL_COLUMNS): its seconds per call
+    (`member_s`) beside the step's in the same trial (`step_s`). Empty for a run before paired trials."""
+    default_threads = _default_threads(run)
+    rows = []
+    for case in run.get("benchmarks", []):
+        identity = _identity(case, default_threads)
+        for summary in _passes(case):
+            trials = summary.get("trials") or {}
+            steps = trials.get("step", [])
+            for member, seconds in trials.items():
+                if member != "step":
+                    rows += [
+                        identity
+                        | {"pass": int(summary["pass"]), "trial": i, "member": member, "member_s": s}
+                        | {"step_s": step}
+                        for i, (s, step) in enumerate(zip(seconds, steps, strict=True))
+                    ]
+    return pd.DataFrame(rows, columns=TRIAL_COLUMNS)
 
 
 RoundsKey = tuple[str, str, int, int, int, str]  # (kind, impl, threads, m, n_x, dtype)

@@ -13,6 +13,10 @@ STEP, TRAIN = "step", "train"  # a gradient step, or a training run of many step
 WIDE, NARROW = "float64", "float32"
 DEFAULT_DTYPE = WIDE
 
+# The two loops every speedup is taken over: the careful one (Python lists and `math`) and the notes' as written.
+# Spelled here because the sweep pairs them with every step (bench/measure/plan.py) and the claims judge by them.
+CAREFUL_LOOP, NOTES_LOOP = "double_loop", "notes_double_loop"
+
 SIZE = ["m", "n_x"]
 PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same problem
 # What identifies a case: the same implementation at another thread count is another case.

@@ -29,6 +29,7 @@ SPEEDUPS_CSV_COLUMNS = [
     "speedup",
     "speedup_low",
     "speedup_high",
+    "pairing",
     "extrapolated",
     "verdict",
 ]
@@ -37,7 +38,7 @@ SPEEDUPS_CSV_COLUMNS = [
 def analyse_run(run: dict[str, Any]) -> Analysis:
     """The analysis of one loaded run, computed once."""
     caches = Caches.from_machine_info(run.get("machine_info", {}))
-    return analyse(results.tidy(run), results.pass_times(run), caches)
+    return analyse(results.tidy(run), results.pass_times(run), caches, results.paired_trials(run))
 
 
 def build_report(run_dir: Path) -> Path:

@@ -6,7 +6,7 @@ from bench.analysis.analyse import Analysis
 from bench.analysis.claims import BASELINES
 from bench.records.schema import NARROW, WIDE
 from bench.reporting import dask_section
-from bench.reporting.method import environment_table, summary_lines
+from bench.reporting.method import environment_table, pairing_check, summary_lines
 from bench.reporting.ratios import dtype_ratios_section, relative_section, thread_scaling_section
 from bench.reporting.tables import bandwidth_section, charts_section, not_measured, speedup_tables
 from bench.reporting.verdicts import headline, loop_form_section, verdict_tables
@@ -17,7 +17,7 @@ def render_markdown(run: dict[str, Any], found: Analysis, charts: dict[str, str]
     """The whole report as markdown."""
     sections = [
         "# Loop vs vectorized logistic regression: benchmark report",
-        summary_lines(run, found.results),
+        "\n".join(filter(None, [summary_lines(run, found.results), pairing_check(found.pairing_check)])),
         "## Environment\n\n" + environment_table(run.get("machine_info", {})),
         "## Do the notes' claims hold here?\n\n" + headline(found) + "\n\n" + verdict_tables(found.verdict),
         "## The loop's form alone: the notes' loop against the careful loop\n\n" + loop_form_section(found.loop_form),

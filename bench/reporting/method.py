@@ -16,6 +16,8 @@ def _pass_count(run: dict[str, Any], table: pd.DataFrame) -> int:
 def _how_measured(run: dict[str, Any], table: pd.DataFrame) -> str:
     """The summary's line on how times and intervals were computed, true to the run's format."""
     passes = _pass_count(run, table)
+    if any("trials" in p for case in run.get("benchmarks", []) for p in case["extra_info"].get("passes", [])):
+        return _how_paired(run, passes)
     if results.is_legacy(run):
         return (
             "- how times are computed: this run was written before isolated workers and passes (issue 9): "
@@ -36,6 +38,44 @@ def _how_measured(run: dict[str, Any], table: pd.DataFrame) -> str:
     if passes < 2:
         text += " **With one pass there are no intervals, so every claim's verdict is undecided.**"
     return text
+
+
+def _how_paired(run: dict[str, Any], passes: int) -> str:
+    """The method of a run timed in paired trials (issue 21), and its intervals."""
+    settings = run.get("run", {}).get("grid", {})
+    most = settings.get("most_passes") or passes
+    return (
+        "- how times are computed: each implementation runs in its own worker processes with fixed thread counts "
+        "(1 thread; parallel implementations also with all cores), set before its libraries load. In each "
+        "process a step is timed in randomized interleaved trials (Abedi & Brecht, ICPE 2017) beside the loop "
+        "its speedups divide it by, a streaming read of X and, under 20 ms, a second copy of itself: each "
+        "trial times every member once, in a fresh random order, as the mean of calls filling about 1 ms "
+        "(after one untimed call for members under 20 ms, so that what the member before evicted from the "
+        "caches is not charged to it). A slow spell of the machine or of a process then lands on both sides of "
+        "a ratio. A case's time is the median over processes of its trials' median. A speedup is the mean over "
+        "P processes of each process's median log ratio, its 95% interval two-level (Kalibera & Jones, ISMM "
+        "2013): a t-interval over the P process medians (P - 1 degrees of freedom), which holds the noise "
+        "between processes as well as within one, since trials of one process share its state and are not "
+        f"independent samples. Every case is measured in {passes} processes; one whose speedups are not yet "
+        f"settled (a claim undecided, or an interval wider than 1.25x) in up to {most}, as the run's time "
+        "allows. A speedup over the loop a step was not timed beside is chained through the other loop and "
+        "the loop form (two paired ratios, errors combined); one over a loop too slow to pair comes from the "
+        "pass medians, minutes apart (`pairing` in speedups.csv says which). "
+        "`~` marks a value extrapolated from smaller sizes, never timed."
+    )
+
+
+def pairing_check(check: pd.DataFrame) -> str:
+    """The line that shows pairing adds no bias: each step against a second copy of itself, in the same trials."""
+    measured = check.dropna(subset=["low", "high"])
+    if measured.empty:
+        return ""
+    covers = ((measured.low <= 1) & (measured.high >= 1)).mean()
+    return (
+        f"- check of the pairing: each step under 20 ms against a second copy of itself in the same trials: "
+        f"median {measured.ratio.median():.3f}x (from {measured.ratio.min():.3g}x to {measured.ratio.max():.3g}x), "
+        f"its 95% interval covering 1 in **{covers:.0%}** of {len(measured)} cases (95% expected)"
+    )
 
 
 def summary_lines(run: dict[str, Any], table: pd.DataFrame) -> str:

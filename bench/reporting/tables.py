@@ -98,10 +98,11 @@ def bandwidth_section(found: Analysis) -> str:
         f"takes {fastest.read_s * 1e3:.3g} ms "
         f"({fastest.read_gbytes_per_s:.3g} GB/s). The fastest step, **{fastest.label}**, takes "
         f"{fastest.min_s * 1e3:.3g} ms at best (median {fastest.seconds * 1e3:.3g} ms): "
-        f"**{fastest.read_multiple:.2f}x** the time of reading X once (best round against its worker's best read, "
-        "same threads).",
+        f"**{_reads_text(fastest)}** the time of reading X once ({_read_method(fastest)}, same threads).",
         "",
-        largest[["label", "threads", "min_s", "seconds", "best_gbytes_per_s", "read_multiple"]]
+        largest.assign(read_multiple=[_reads_text(row) for _, row in largest.iterrows()])[
+            ["label", "threads", "min_s", "seconds", "best_gbytes_per_s", "read_multiple"]
+        ]
         .rename(
             columns={
                 "label": "implementation",
@@ -114,6 +115,22 @@ def bandwidth_section(found: Analysis) -> str:
         .to_markdown(index=False, floatfmt=".3g"),
     ]
     return "\n".join(lines)
+
+
+def _reads_text(row: pd.Series) -> str:
+    """A step's time in reads of X, e.g. '1.66x [1.59, 1.73]'; the bare value where it has no interval."""
+    text = f"{row.read_multiple:.2f}x"
+    return (
+        text
+        if pd.isna(row.read_multiple_low)
+        else f"{text} [{row.read_multiple_low:.2f}, {row.read_multiple_high:.2f}]"
+    )
+
+
+def _read_method(row: pd.Series) -> str:
+    if pd.isna(row.read_multiple_low):
+        return "best round against its worker's best read"
+    return "timed beside the read in the same trials, with its 95% interval"
 
 
 def not_measured(table: pd.DataFrame) -> str:

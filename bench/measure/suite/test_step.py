@@ -15,20 +15,11 @@ from impls import train
 
 
 def test_step(
-    benchmark: Any,
-    sweep: Any,
-    request: pytest.FixtureRequest,
-    impl: str,
-    threads: int,
-    dtype: str,
-    m: int,
-    n_x: int,
+    sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, dtype: str, m: int, n_x: int
 ) -> None:
+    """One step, timed in paired trials beside the loops its speedups divide it by (bench/measure/trials.py)."""
     case = sweep.start_step(request.node)
-    benchmark.group = f"m={m} n_x={n_x}" + ("" if dtype == WIDE else f" {dtype}")  # one table per problem
-    benchmark.extra_info.update(case.extra_info)
-    sweep.time(benchmark, case.slow, case.impl.step, *case.arguments)
-    sweep.finish(benchmark)
+    sweep.time_step(request.node, case)
 
 
 def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, dtype: str) -> None:
