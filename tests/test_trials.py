@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from bench.analysis.paired import paired_ratios, self_pairs
+from bench.analysis.ratios import thread_scaling
 from bench.analysis.speedups import speedups_by_baseline
 from bench.measure.trials import CALL_TARGET_S, LONG_TRIAL_S, MAX_CALLS, Member, run_trials, trial_count
 from bench.records.intervals import log_interval, log_t_interval
@@ -139,3 +140,14 @@ def test_self_pairs_check_that_pairing_adds_no_bias() -> None:
     check = self_pairs(paired_trials(run)).iloc[0]
     assert check.ratio == pytest.approx(1.0, abs=0.02) and check.low <= 1.0 <= check.high
     assert self_pairs(paired_trials(run_of(claim_grid(10.0, 300.0, [(100, 10)])))).empty
+
+
+def test_all_cores_over_one_thread_comes_through_the_loop_both_were_timed_beside() -> None:
+    # Unpaired, the two workers' times say 1 (the all-cores worker ran in a slow spell); beside the loop, 0.5.
+    one = with_trials(measured_case("fully_vectorized", 1000, 100, 1e-4), {"double_loop": 100.0})
+    every = with_trials(measured_case("fully_vectorized", 1000, 100, 1e-4, threads=2), {"double_loop": 200.0})
+    loop = measured_case("double_loop", 1000, 100, 1e-2)
+    run = run_of([one, every, loop])
+    row = thread_scaling(tidy(run), pass_times(run), paired_trials(run)).iloc[0]
+    assert row.ratio == pytest.approx(0.5, rel=0.03) and row.ratio_low <= 0.5 <= row.ratio_high
+    assert thread_scaling(tidy(run), pass_times(run)).iloc[0].ratio == pytest.approx(1.0, rel=0.05)

@@ -87,7 +87,7 @@ def analyse(
     models, unfitted = fit_models(results, caches)
     results = with_model_times(results, models)
     pairs = speedups_by_baseline(results, passes, trials)
-    relative = comparisons(results, passes)
+    relative = comparisons(results, passes, trials)
     limits = read_limit(results, trials)
     return Analysis(
         results=results,
@@ -96,8 +96,8 @@ def analyse(
         speedups=pairs,
         verdict=claims_verdicts(pairs),
         loop_form=loop_form(pairs),
-        thread_scaling=thread_scaling(results, passes),
-        dtype_ratios=by_setting(dtype_ratios(results, passes)),
+        thread_scaling=thread_scaling(results, passes, trials),
+        dtype_ratios=by_setting(dtype_ratios(results, passes, trials)),
         relative=relative,
         relative_by_range=summarize_by_range(relative),
         read_limit=limits,

@@ -54,6 +54,21 @@ def paired_ratios(trials: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="squares")
 
 
+def lookup(cases: pd.DataFrame, ratios: pd.DataFrame, member: str) -> pd.DataFrame:
+    """Each row's paired estimate against `member` (ESTIMATE columns; NaN where its case was not paired with it),
+    indexed as `cases`, which needs the CASE columns."""
+    found = ratios[ratios.member == member][[*CASE, *ESTIMATE]]
+    return cases[CASE].merge(found, on=CASE, how="left").set_index(cases.index)[ESTIMATE]
+
+
+def through_loop(ratios: pd.DataFrame, numerator: pd.DataFrame, denominator: pd.DataFrame, loop: str) -> pd.DataFrame:
+    """log(time of each numerator case / time of the denominator case in the same row), two cases of two worker
+    processes, each timed beside `loop`: the loop is the yardstick both were paired with. numerator / denominator
+    = (loop / denominator) / (loop / numerator), so the log is the difference of two paired estimates, their
+    errors combined. Valid where the loop runs alike in both workers (measured: bench/analysis/ratios.py)."""
+    return combined(lookup(denominator, ratios, loop), lookup(numerator, ratios, loop), -1.0)
+
+
 def combined(first: pd.DataFrame, second: pd.DataFrame, sign: float) -> pd.DataFrame:
     """first + sign * second, of two independent log estimates (ESTIMATE columns, aligned by index)."""
     se = np.hypot(first.log_se, second.log_se)

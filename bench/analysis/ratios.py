@@ -3,18 +3,38 @@
 import numpy as np
 import pandas as pd
 
-from bench.analysis.claims import ALL_CORES, SETTINGS
-from bench.analysis.paired import ESTIMATE, paired_ratios
+from bench.analysis.claims import ALL_CORES, BASELINE, SETTINGS
+from bench.analysis.paired import ESTIMATE, paired_ratios, through_loop
 from bench.analysis.speedups import _widened, by_setting, paired_ratio_intervals
 from bench.records.intervals import log_interval
 from bench.records.schema import CASE, NARROW, PAIRING, SIZE, STEP, WIDE
 
 
-def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+def through_loop_ratios(
+    out: pd.DataFrame, numerator: pd.DataFrame, denominator: pd.DataFrame, trials: pd.DataFrame | None
+) -> pd.DataFrame:
+    """`out` with ratio, ratio_low and ratio_high from the paired trials where both rows' cases were timed beside
+    the careful loop: numerator time / denominator time through the loop, the yardstick of both workers
+    (bench/analysis/paired.py: through_loop). The loop runs alike in a worker of one thread and of all cores
+    (measured: 85-95 ms for m = 1e4, n_x = 100 in both); rows left unpaired keep what `out` had."""
+    if trials is None or trials.empty or out.empty:
+        return out
+    ratios = paired_ratios(trials[(trials.kind == STEP) & (trials.member == BASELINE)])
+    estimate = through_loop(ratios, numerator, denominator, BASELINE)
+    use = estimate.log_ratio.notna() & np.isfinite(estimate.log_se)
+    low, high = log_interval(estimate.log_ratio, estimate.log_se, estimate["df"])
+    out = out.copy()
+    out.loc[use, "ratio"] = np.exp(estimate.log_ratio[use])
+    out.loc[use, "ratio_low"], out.loc[use, "ratio_high"] = low[use], high[use]
+    return out
+
+
+def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per parallel implementation and problem: ratio = seconds with all cores / seconds with 1 thread.
 
-    Measured pairs only, steps and training runs. [ratio_low, ratio_high] is
-    the 95% interval from the paired passes (as for speedups).
+    Measured pairs only, steps and training runs. From the paired trials
+    where both were timed beside the careful loop (`through_loop_ratios`),
+    else, with [ratio_low, ratio_high], from the paired passes (as for speedups).
     `slower_with_all_cores` is true where ratio_low > 1: more threads made the
     step slower beyond the interval, a finding about the library on this
     machine (e.g. thread pools competing for the cores), not noise.
@@ -33,18 +53,22 @@ def thread_scaling(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     out = out.merge(paired_ratio_intervals(numerator, denominator, on=key, by=key), on=key, how="left")
     out["ratio"] = out.seconds_all_cores / out.seconds_one_thread
     out["ratio_low"], out["ratio_high"] = _widened(out.ratio, out.ratio_low, out.ratio_high)
+    one_cases = out.assign(threads=1)
+    out = through_loop_ratios(out, out, one_cases, trials)
     out["slower_with_all_cores"] = out.ratio_low > 1
     columns = [*key[:2], "label", *key[2:], "threads", "seconds_one_thread", "seconds_all_cores"]
     return out[[*columns, "ratio", "ratio_low", "ratio_high", "slower_with_all_cores"]].reset_index(drop=True)
 
 
-def dtype_ratios(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+def dtype_ratios(results: pd.DataFrame, passes: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per implementation, thread count and size measured in both dtypes: ratio = seconds in float32 / in float64.
 
     float32 halves the bytes of X: where a step streams X from memory, the
     ratio can reach 0.5; near 1 the step is bound by something else (per-call
     costs, Python floats, float64 arithmetic inside). [ratio_low, ratio_high]
-    is the 95% interval from the paired passes (as for speedups). Steps only.
+    is the 95% interval, through the careful loop where both dtypes' steps were
+    timed beside it (`through_loop_ratios`; the loop computes in Python floats
+    whatever X's dtype), else from the paired passes. Steps only.
     Columns: kind, impl, label, threads, as_installed, m, n_x, bytes_x
     (float64's), seconds_float64, seconds_float32, ratio, ratio_low, ratio_high.
     """
@@ -59,6 +83,7 @@ def dtype_ratios(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     out = out.merge(paired_ratio_intervals(numerator, denominator, on=key, by=key), on=key, how="left")
     out["ratio"] = out[f"seconds_{NARROW}"] / out[f"seconds_{WIDE}"]
     out["ratio_low"], out["ratio_high"] = _widened(out.ratio, out.ratio_low, out.ratio_high)
+    out = through_loop_ratios(out, out.assign(dtype=NARROW), out.assign(dtype=WIDE), trials)
     columns = ["kind", "impl", "label", "threads", "as_installed", "m", "n_x", "bytes_x"]
     return out[[*columns, f"seconds_{WIDE}", f"seconds_{NARROW}", "ratio", "ratio_low", "ratio_high"]]
 
@@ -82,13 +107,16 @@ RELATIVE_COLUMNS = [
 ]
 
 
-def relative_times(results: pd.DataFrame, passes: pd.DataFrame, impl: str, against: str) -> pd.DataFrame:
+def relative_times(
+    results: pd.DataFrame, passes: pd.DataFrame, impl: str, against: str, trials: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per setting, dtype and size where both are measured: ratio = seconds of `impl` / seconds of `against`.
 
     Below 1, `impl` is faster. Each side is its own row of the setting (its
     fewest threads for "1 thread", as installed for "all cores").
-    [ratio_low, ratio_high] is the 95% interval from the paired passes.
-    `size_range` names the row's SIZE_RANGES entry (by the bytes of X in its dtype).
+    [ratio_low, ratio_high] is the 95% interval, through the careful loop
+    where both were timed beside it (`through_loop_ratios`), else from the
+    paired passes. `size_range` names the row's SIZE_RANGES entry (by the bytes of X in its dtype).
     """
     measured = by_setting(results[(results.kind == STEP) & (results.status == "measured")])
     sides = [
@@ -108,13 +136,16 @@ def relative_times(results: pd.DataFrame, passes: pd.DataFrame, impl: str, again
     out = out.merge(pd.concat(intervals), on=[*PAIRING, "setting"], how="left")
     out["ratio"] = out.seconds / out.seconds_against
     out["ratio_low"], out["ratio_high"] = _widened(out.ratio, out.ratio_low, out.ratio_high)
+    mine = out.assign(kind=STEP, impl=impl)
+    theirs = out.assign(kind=STEP, impl=against, threads=out.threads_against)
+    out = through_loop_ratios(out, mine, theirs, trials)
     out["size_range"] = [next(name for low, high, name in SIZE_RANGES if low <= b < high) for b in out.bytes_x]
     return out.assign(impl=impl, against=against)[RELATIVE_COLUMNS]
 
 
-def comparisons(results: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
+def comparisons(results: pd.DataFrame, passes: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """`relative_times` of every COMPARISONS pair the run measured, stacked."""
-    frames = [relative_times(results, passes, *pair) for pair in COMPARISONS]
+    frames = [relative_times(results, passes, *pair, trials=trials) for pair in COMPARISONS]
     frames = [frame for frame in frames if not frame.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RELATIVE_COLUMNS)
 

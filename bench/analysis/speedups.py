@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bench.analysis.claims import ALL_CORES, BASELINE, BASELINES, NOTES_BASELINE, ONE_THREAD, claims_against
-from bench.analysis.paired import ESTIMATE, combined, paired_ratios
+from bench.analysis.paired import ESTIMATE, combined, lookup, paired_ratios
 from bench.analysis.verdicts import verdicts
 from bench.records.intervals import log_interval, log_t_interval
 from bench.records.results import TRIAL_COLUMNS
@@ -133,8 +133,8 @@ def _paired_speedup(out: pd.DataFrame, ratios: pd.DataFrame, baseline: str) -> p
     loop's case at the same problem. A loop against itself is exactly 1.
     """
     other = NOTES_BASELINE if baseline == BASELINE else BASELINE
-    direct = _lookup(out, ratios, baseline)
-    via_other = _lookup(out, ratios, other)
+    direct = lookup(out, ratios, baseline)
+    via_other = lookup(out, ratios, other)
     via_other.loc[out.impl == other, ESTIMATE] = [0.0, 0.0, np.inf]  # the other loop over itself
     form = ratios[(ratios.impl == BASELINE) & (ratios.member == NOTES_BASELINE) & (ratios.threads == 1)]
     form_rows = out[PAIRING].merge(form[[*PAIRING, *ESTIMATE]], on=PAIRING, how="left").set_index(out.index)
@@ -143,12 +143,6 @@ def _paired_speedup(out: pd.DataFrame, ratios: pd.DataFrame, baseline: str) -> p
     estimate["pairing"] = np.where(direct.log_ratio.notna(), PAIRED, CHAINED)
     estimate.loc[out.impl == baseline, [*ESTIMATE, "pairing"]] = [0.0, 0.0, np.inf, PAIRED]
     return estimate
-
-
-def _lookup(out: pd.DataFrame, ratios: pd.DataFrame, member: str) -> pd.DataFrame:
-    """Each row's paired estimate against `member` (ESTIMATE columns, NaN where not paired), indexed as `out`."""
-    found = ratios[ratios.member == member][[*CASE, *ESTIMATE]]
-    return out[CASE].merge(found, on=CASE, how="left").set_index(out.index)[ESTIMATE]
 
 
 def speedups_by_baseline(

@@ -102,9 +102,9 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About a minute and a half on 2 cores (76 s here, 100 s with numba's caches cold): this project's
-    # implementations only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost
-    # seconds per worker), small sizes, two passes.
+    # About a minute on 2 cores (70 s here with 10 s of extra passes; 5 s now): this project's implementations
+    # only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost seconds per
+    # worker), small sizes, two passes, loops paired up to 20 ms a call.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
@@ -114,7 +114,7 @@ PROFILES: dict[str, Grid] = {
         min_rounds=5,
         budget_s=3.0,
         loop_pair_s=0.02,
-        refine_s=10.0,
+        refine_s=5.0,
         most_passes=4,
         threads="1,all",
         train_size=(1_000, 10),
@@ -123,7 +123,8 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About five and a half minutes on 2 cores (303 s sweep + 21 s report here; 5 was the goal); X stays at or under
+    # About seven minutes on 2 cores (423 s sweep with 60 s of extra passes + 10 s report here; 5 is the goal,
+    # not met: 303 s before paired trials, whose loops in every worker cost ~40 s); X stays at or under
     # 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw the claims' boundaries
     # between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops
     # at the largest sizes). Measured where the time goes: 17 workers x 3 passes each start a process (1.4 s on
