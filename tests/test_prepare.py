@@ -130,8 +130,8 @@ def test_an_aligned_copy_starts_at_a_cache_line_and_holds_the_same_values(dtype)
 def test_a_call_predicted_slow_is_timed_in_fixed_rounds(tmp_path) -> None:
     prep = CasePreparer(tmp_path / "cache", budget_s=100.0, calls=10, first_pass=False, slow_call_s=0.05)
     prep.predictor.record("double_loop", 20, 2, 0.01)
-    assert prep.step_case(CaseSpec("step", "double_loop", 1, 40, 2)).slow is False  # predicted 0.02 s
-    assert prep.step_case(CaseSpec("step", "double_loop", 1, 200, 2)).slow is True  # predicted 0.1 s
+    assert prep.check_budget(CaseSpec("step", "double_loop", 1, 40, 2)) is False  # predicted 0.02 s
+    assert prep.check_budget(CaseSpec("step", "double_loop", 1, 200, 2)) is True  # predicted 0.1 s
     assert prep.check_budget(CaseSpec("train", "double_loop", 1, 20, 2), repeat=10) is True  # 10 steps
     assert prep.check_budget(CaseSpec("step", "numba_loop", 1, 20, 2)) is False  # nothing to predict from
 

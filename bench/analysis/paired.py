@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.records.intervals import log_interval, satterthwaite_df
-from bench.records.schema import CASE, STEP
+from bench.records.schema import CASE, SELF_MEMBER, STEP
 
 ESTIMATE = ["log_ratio", "log_se", "df"]  # a ratio in log space, its standard error and degrees of freedom
 
@@ -30,9 +30,9 @@ def paired_ratios(trials: pd.DataFrame) -> pd.DataFrame:
     `trials` is bench.records.results.paired_trials. Columns: CASE, member,
     log_ratio, log_se, df (P - 1), processes (P), trials (in all), within_sd
     (of a trial's log ratio about its process mean, pooled) and between_sd
-    (of process medians). exp(log_ratio) of a loop member is the step's speedup
-    over that loop, of "read" its time as a multiple of one read of X... inverted:
-    member/step, so a read member gives read/step (bench/analysis/speedups.py turns each the way it is read).
+    (of process medians). exp(log_ratio) is member time / step time: of a
+    loop, the step's speedup over it; of the read, the inverse of the step's
+    time in reads of X; of the step's copy, 1 but for noise and any bias.
     """
     keys = [*CASE, "member"]
     logged = trials[[*keys, "pass"]].assign(log_ratio=np.log(trials.member_s / trials.step_s))
@@ -87,6 +87,6 @@ def self_pairs(trials: pd.DataFrame | None) -> pd.DataFrame:
     columns = [*CASE, "ratio", "low", "high", "processes"]
     if trials is None or trials.empty:
         return pd.DataFrame(columns=columns)
-    ratios = paired_ratios(trials[(trials.kind == STEP) & (trials.member == "self")])
+    ratios = paired_ratios(trials[(trials.kind == STEP) & (trials.member == SELF_MEMBER)])
     low, high = log_interval(ratios.log_ratio, ratios.log_se, ratios["df"])
     return ratios.assign(ratio=np.exp(ratios.log_ratio), low=low, high=high)[columns]

@@ -7,7 +7,7 @@ from bench.analysis.claims import ALL_CORES, BASELINE, SETTINGS
 from bench.analysis.paired import ESTIMATE, paired_ratios, through_loop
 from bench.analysis.speedups import _widened, by_setting, paired_ratio_intervals
 from bench.records.intervals import log_interval
-from bench.records.schema import CASE, NARROW, PAIRING, SIZE, STEP, WIDE
+from bench.records.schema import CASE, NARROW, PAIRING, READ_MEMBER, SIZE, STEP, WIDE
 
 
 def through_loop_ratios(
@@ -213,7 +213,7 @@ def _paired_reads(rows: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     for 800 MB): that pairing would flatter the step, so the row keeps best
     against best, with the fastest worker's read as the floor.
     """
-    reads = trials[(trials.kind == STEP) & (trials.member == "read")]
+    reads = trials[(trials.kind == STEP) & (trials.member == READ_MEMBER)]
     typical = reads.groupby(CASE).member_s.median()
     fastest = typical.groupby([name for name in CASE if name != "impl"]).transform("min")
     clean = typical[typical <= CONTENDED * fastest].index

@@ -19,7 +19,6 @@ from bench.analysis.claims import ALL_CORES, BASELINE, BASELINES, NOTES_BASELINE
 from bench.analysis.paired import ESTIMATE, combined, lookup, paired_ratios
 from bench.analysis.verdicts import verdicts
 from bench.records.intervals import log_interval, log_t_interval
-from bench.records.results import TRIAL_COLUMNS
 from bench.records.schema import CASE, PAIRING, SIZE, STEP
 
 PAIRED, CHAINED, PASSES = "paired", "chained", "passes"
@@ -99,18 +98,15 @@ def speedups(
     high = out.ratio_high.where(~out.extrapolated)
     out["speedup_low"], out["speedup_high"] = _widened(out.speedup, low, high)
     out["pairing"] = np.where(out.extrapolated, "", PASSES)
-    out = _from_trials(out, baseline, TRIAL_COLUMNS_EMPTY if trials is None else trials)
+    out = _from_trials(out, baseline, trials)
     out["baseline"] = baseline
     out["verdict"] = verdicts(out, claims_against(baseline))
     return out.drop(columns=["ratio_low", "ratio_high"])
 
 
-TRIAL_COLUMNS_EMPTY = pd.DataFrame(columns=TRIAL_COLUMNS)
-
-
-def _from_trials(out: pd.DataFrame, baseline: str, trials: pd.DataFrame) -> pd.DataFrame:
+def _from_trials(out: pd.DataFrame, baseline: str, trials: pd.DataFrame | None) -> pd.DataFrame:
     """`out` with speedup and interval from the paired trials wherever they pair the row with `baseline`."""
-    if trials.empty:
+    if trials is None or trials.empty:
         return out
     ratios = paired_ratios(trials[trials.kind == STEP])
     estimate = _paired_speedup(out, ratios, baseline)

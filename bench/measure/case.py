@@ -27,16 +27,12 @@ class NotMeasured(Exception):  # noqa: N818 (an outcome, not an error)
 
 @dataclass(frozen=True)
 class PreparedCase:
-    """What to time (`impl.step(*arguments)`), and what to record about it.
-
-    `slow` cases are timed in fixed rounds (see CasePreparer).
-    """
+    """What to time (`impl.step(*arguments)`), and what to record about it."""
 
     impl: Implementation
     size: PreparedSize
     arguments: tuple[Any, ...]  # the step's arguments, from impl.prepare(size.problem)
     extra_info: dict[str, Any]
-    slow: bool
 
 
 def check_agreement(

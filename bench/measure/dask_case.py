@@ -307,7 +307,7 @@ def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
     }
     checked_on: Problem | None = None
     if in_memory:
-        slow = preparer.check_budget(case)
+        preparer.check_budget(case)
         size = preparer.size(m, n_x, case.dtype)
         problem, reference, checked_on = hold(cluster, size.problem, examples), size.reference, size.problem
         extra["read_s"] = streaming_read(size.problem.X).seconds
@@ -320,10 +320,9 @@ def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
         per_call_s = chunk_s * extra["dask_chunks"] / cluster.info["threads"]
         reference_s = chunk_s * extra["dask_chunks"] if preparer.first_pass else 0.0
         preparer.announce(2 * (reference_s + per_call_s * (preparer.calls + FLOOR_CALLS[0])))
-        slow = per_call_s >= preparer.slow_call_s
         extra["estimated_s"] = per_call_s
         reference = dask_data.chunkwise_reference(m, n_x, examples) if preparer.first_pass else NOT_CHECKED
     if preparer.first_pass:
         extra = check_agreement(impl.step(*problem), reference, checked_on, case.dtype, extra)
         extra["dask_floor_s"], extra["dask_floor_calls"] = floor(problem)
-    return PreparedCase(impl, PreparedSize(m, n_x, problem, reference), tuple(problem), extra, slow)
+    return PreparedCase(impl, PreparedSize(m, n_x, problem, reference), tuple(problem), extra)

@@ -23,9 +23,8 @@ from bench.measure.budget import Predictor
 from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, cached_size, memory_refusal
-from bench.measure.trials import READ, SELF, Member
-from bench.measure.trials import STEP as STEP_MEMBER
-from bench.records.schema import STEP
+from bench.measure.trials import Member
+from bench.records.schema import READ_MEMBER, SELF_MEMBER, STEP, STEP_MEMBER
 from impls import IMPLEMENTATIONS, Implementation, Problem
 
 # Preparations of their own, by the name an implementation gives in the registry: a module of this package with
@@ -44,10 +43,11 @@ class CasePreparer:
     `calls` is how many calls a case costs over the whole sweep, which the
     budget must afford. The budget and the agreement check apply in the first
     pass only: later passes time the cases the first one measured, on the
-    same data. A call predicted to take `slow_call_s` or more is "slow": its
-    minimum rounds fill the pass's timing target anyway, so it is timed in
-    exactly those rounds, without pytest-benchmark's calibration call (seconds
-    of a double loop, spent on no measurement). `announce(seconds)` tells the
+    same data. A training call predicted to take `slow_call_s` or more is
+    "slow": its minimum rounds fill the pass's timing target anyway, so it is
+    timed in exactly those rounds, without pytest-benchmark's calibration call
+    (seconds of a double loop, spent on no measurement); steps size their
+    trials themselves (bench/measure/trials.py). `announce(seconds)` tells the
     manager that a case needs that long, past its usual hang limit.
     """
 
@@ -88,7 +88,7 @@ class CasePreparer:
         own = self._preparation(impl)
         if own is not None:
             return own.prepare(self, case)
-        slow = self.check_budget(case)
+        self.check_budget(case)
         size = self.size(case.m, case.n_x, case.dtype)
         impl.warmup()  # load and compile before anything is timed
         arguments = impl.prepare(size.problem)  # e.g. X copied to a JAX device
@@ -103,7 +103,7 @@ class CasePreparer:
         if self.first_pass:
             extra = check_agreement(got, size.reference, size.problem, case.dtype, extra)
             extra["result_dtype"] = got.dw.dtype.name
-        return PreparedCase(impl, size, arguments, extra, slow)
+        return PreparedCase(impl, size, arguments, extra)
 
     def members(
         self, case: CaseSpec, prepared: PreparedCase, loops: Sequence[str], loop_limit_s: float
@@ -116,12 +116,12 @@ class CasePreparer:
         estimate = _probe(step) if predicted is None or predicted < PROBE_BELOW_S else predicted
         members = {STEP_MEMBER: Member(step, estimate)}
         if estimate < SELF_BELOW_S:
-            members[SELF] = Member(_bound(prepared.impl, prepared.arguments), estimate)
+            members[SELF_MEMBER] = Member(_bound(prepared.impl, prepared.arguments), estimate)
         held = self._size
         if held is None or (held.m, held.n_x, held.dtype) != (case.m, case.n_x, case.dtype):
             return members  # data generated past memory (dask): nothing else can read it
         read = read_call(held.problem.X)
-        members[READ] = Member(read, _probe(read))
+        members[READ_MEMBER] = Member(read, _probe(read))
         for loop in loops:
             loop_s = self.predictor.predict(loop, case.m, case.n_x, case.dtype)
             if (loop_s is None and case.m * case.n_x > PROBE_LOOP_ELEMENTS) or (loop_s or 0.0) > loop_limit_s:

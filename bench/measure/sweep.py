@@ -21,10 +21,9 @@ from bench.measure.facts import case_info, registry_facts
 from bench.measure.machine import machine_info as our_machine_info
 from bench.measure.plan import TEST_NAMES, CaseSpec
 from bench.measure.prepare import CasePreparer
-from bench.measure.trials import READ, run_trials, trial_count
-from bench.measure.trials import STEP as STEP_MEMBER
+from bench.measure.trials import run_trials, trial_count
 from bench.records import journal
-from bench.records.schema import STEP, TRAIN, WIDE
+from bench.records.schema import READ_MEMBER, STEP, STEP_MEMBER, TRAIN, WIDE
 
 Emit = Callable[[dict[str, Any]], None]
 MOST_TRIALS = 50  # per case and pass: past this, more processes narrow an interval, more trials do not
@@ -92,8 +91,8 @@ class WorkerPlugin:
         times = run_trials(members, count, random.Random(f"{case.id} pass {self.pass_number}"))
         step = times[STEP_MEMBER]
         info = prepared.extra_info | {"trials": times, "calls": {name: m.calls for name, m in members.items()}}
-        if READ in times:  # the best read, as a time's floor is its fastest
-            info["read_s"] = min(times[READ])
+        if READ_MEMBER in times:  # the best read, as a time's floor is its fastest
+            info["read_s"] = min(times[READ_MEMBER])
         info["gbytes_per_s"] = info["bytes_x"] / statistics.median(step) / 1e9
         info |= self.preparer.after_timing(case)
         for loop in self.loops:

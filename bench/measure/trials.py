@@ -27,7 +27,6 @@ CALL_TARGET_S = 0.001  # a member's calls in one trial take about this long toge
 MAX_CALLS = 1000  # ...but at most this many calls (a step of a microsecond)
 WARM_BELOW_S = 0.02  # members faster than this make one untimed call first in every trial
 LONG_TRIAL_S = 0.1  # a trial this long is enough for one process
-STEP, SELF, READ = "step", "self", "read"  # the members every step case has; loops are named by implementation
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bench.records import journal
 from bench.records.intervals import log_t_interval
-from bench.records.schema import CASE, STEP, TRAIN, WIDE
+from bench.records.schema import CASE, STEP, STEP_MEMBER, TRAIN, WIDE
 
 CSV_NAME = "results.csv"
 
@@ -228,9 +228,9 @@ def paired_trials(run: dict[str, Any]) -> pd.DataFrame:
         identity = _identity(case, default_threads)
         for summary in _passes(case):
             trials = summary.get("trials") or {}
-            steps = trials.get("step", [])
+            steps = trials.get(STEP_MEMBER, [])
             for member, seconds in trials.items():
-                if member != "step":
+                if member != STEP_MEMBER:
                     rows += [
                         identity
                         | {"pass": int(summary["pass"]), "trial": i, "member": member, "member_s": s}

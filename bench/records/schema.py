@@ -17,6 +17,10 @@ DEFAULT_DTYPE = WIDE
 # Spelled here because the sweep pairs them with every step (bench/measure/plan.py) and the claims judge by them.
 CAREFUL_LOOP, NOTES_LOOP = "double_loop", "notes_double_loop"
 
+# The members of a step's paired trials besides the loops (named by implementation): the step itself, a second
+# copy of it (the check that pairing adds no bias) and a streaming read of X (bench/measure/trials.py).
+STEP_MEMBER, SELF_MEMBER, READ_MEMBER = "step", "self", "read"
+
 SIZE = ["m", "n_x"]
 PAIRING = ["kind", "m", "n_x", "dtype"]  # what a speedup pairs on: the same problem
 # What identifies a case: the same implementation at another thread count is another case.
