@@ -241,7 +241,7 @@ def test_the_manager_loads_no_implementation_and_no_numba() -> None:
 
 def _refined(output: Path, refine, **grid_changes) -> dict[str, set[int]]:
     """A fake run with `refine` as its sampling rule: each measured case's passes, by case id."""
-    grid = dataclasses.replace(GRID, **{"m": (10, 20), "refine_s": 60.0, "most_passes": 6, **grid_changes})
+    grid = dataclasses.replace(GRID, **{"m": (10, 20), "sweep_s": 600.0, "most_passes": 6, **grid_changes})
     settings_ = SweepSettings("test", grid, IMPLS, (1, 2), 2, output, False)
     assert Sweep(settings_, Console(file=sys.stderr), FAKE_WORKER, case_limit_s=5, refine=refine).run() == 0
     return {param: set(by_pass) for (_, param), by_pass in journal.pass_records(journal.read(output)).items()}
@@ -267,7 +267,7 @@ def test_extra_passes_measure_what_the_rule_names_until_it_names_nothing(tmp_pat
 def test_extra_passes_stop_at_the_most_passes_and_when_the_time_is_spent(tmp_path: Path) -> None:
     target = CaseSpec("step", "double_loop", 1, 10, 2)
     assert _refined(tmp_path / "most", lambda run: [target])[target.id] == {1, 2, 3, 4, 5, 6}
-    assert _refined(tmp_path / "time", lambda run: [target], refine_s=1e-9)[target.id] == {1, 2, 3}
+    assert _refined(tmp_path / "time", lambda run: [target], sweep_s=1e-9)[target.id] == {1, 2, 3}
 
 
 @pytest.mark.slow

@@ -107,7 +107,7 @@ Refine = Callable[[dict[str, Any]], list[CaseSpec]]
 
 class Sweep:
     """One run: every pass, every worker, every case, into settings.output; then, as `refine` asks and the grid's
-    refine_s allows, more passes of the cases not yet settled."""
+    time budget (sweep_s) allows, more passes of the cases not yet settled."""
 
     def __init__(
         self,
@@ -151,12 +151,13 @@ class Sweep:
         parallel = {name: self.facts[name].parallel for name in self.settings.impls}
         keys = worker_keys(self.settings.impls, self.settings.threads, parallel)
         interrupted = False
+        deadline = time.monotonic() + grid.sweep_s  # the time budget, counted from this invocation's start
         with SweepProgress(self.console, self._planned(keys)) as self.progress:
             try:
                 for pass_number in range(1, grid.passes + 1):
                     for key in pass_order(keys, pass_number, grid.passes):
                         self._run_worker(key, pass_number)
-                self._refine()
+                self._refine(deadline)
             except KeyboardInterrupt:
                 interrupted = True
         self.write_json()
@@ -168,14 +169,13 @@ class Sweep:
         shutil.rmtree(self.cache, ignore_errors=True)
         return self._exit_code()
 
-    def _refine(self) -> None:
+    def _refine(self, deadline: float) -> None:
         """Extra passes, up to the grid's most_passes, of the cases `refine` names, until it names none or the
-        grid's refine_s is spent. In each, the workers with the most such cases go first: a process costs its
-        start-up whatever it measures. The cases of one pass are chosen before it begins."""
+        `deadline` (time.monotonic) passes. In each, the workers with the most such cases go first: a process costs
+        its start-up whatever it measures. The cases of one pass are chosen before it begins."""
         grid = self.settings.grid
-        if self.refine is None or grid.refine_s <= 0:
+        if self.refine is None:
             return
-        deadline = time.monotonic() + grid.refine_s
         for pass_number in range(grid.passes + 1, grid.most_passes + 1):
             wanted = [case for case in self.refine(self.run_so_far()) if self.state.status(case, pass_number) is None]
             if not wanted or time.monotonic() >= deadline:

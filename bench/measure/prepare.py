@@ -159,10 +159,17 @@ def _bound(impl: Implementation, arguments: tuple[Any, ...]) -> Callable[[], obj
 
 
 def _probe(call: Callable[[], object]) -> float:
-    """Seconds of one call, to size a member's calls per trial (its first call: not a measurement)."""
-    start = time.perf_counter()
-    call()
-    return max(time.perf_counter() - start, 1e-9)
+    """Seconds of a call, to size a member's calls per trial: the faster of two, not a measurement.
+
+    One call is not enough: numba_fused on both cores took 31.6 ms at its first call on a new size and 0.23 ms
+    after, and a trial sized by 31.6 ms was one cold call, unwarmed (a 100x outlier among its passes).
+    """
+    seconds = []
+    for _ in range(2):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+    return max(min(seconds), 1e-9)
 
 
 def unsafe_z(impl: Implementation, problem: Problem) -> str | None:

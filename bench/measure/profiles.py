@@ -30,11 +30,13 @@ class Grid:
     of them (a training run: pytest-benchmark's target time and rounds). A
     loop is timed beside a step in its trials where one call of the loop
     takes at most `loop_pair_s`. `budget_s` is the most one case may cost over
-    all its passes before it is extrapolated instead of measured. After the
-    `passes`, a sweep spends up to `refine_s` seconds on more passes (up to
-    `most_passes` in all) of the cases whose speedups are not yet settled
-    (bench/analysis/stopping.py): cheap cells get many processes, expensive
-    ones what the time allows. `threads` is the thread counts to
+    all its passes before it is extrapolated instead of measured. `sweep_s` is
+    the sweep's time budget: after the `passes` (the least every case gets),
+    it measures the cases whose speedups are not yet settled
+    (bench/analysis/stopping.py) in more passes (up to `most_passes` in all)
+    until the sweep has taken `sweep_s` seconds: cheap cells get many
+    processes, expensive ones what the time allows, and a faster machine,
+    whose passes end sooner, spends what they leave on more of them. `threads` is the thread counts to
     measure parallel implementations with ("1,all"). `impl_sizes` gives an
     implementation steps at sizes of its own instead of the grid's (a frugal
     few, or sizes past memory that only it can run), and no training run.
@@ -53,7 +55,7 @@ class Grid:
     train_size: tuple[int, int]  # (m, n_x) of the training benchmark
     train_iterations: int
     loop_pair_s: float = 0.0  # none: no loop is timed beside a step
-    refine_s: float = 0.0  # none: the passes only
+    sweep_s: float = 0.0  # the passes only
     most_passes: int = 0
     dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
     dtypes_at: tuple[DtypeAt, ...] = ()
@@ -102,9 +104,9 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About a minute on 2 cores (70 s here with 10 s of extra passes; 5 s now): this project's implementations
-    # only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost seconds per
-    # worker), small sizes, two passes, loops paired up to 20 ms a call.
+    # About a minute on 2 cores (its two passes ~55 s here; extra passes while the minute lasts): this project's
+    # implementations only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost
+    # seconds per worker), small sizes, loops paired up to 20 ms a call.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
@@ -114,7 +116,7 @@ PROFILES: dict[str, Grid] = {
         min_rounds=5,
         budget_s=3.0,
         loop_pair_s=0.02,
-        refine_s=5.0,
+        sweep_s=60.0,
         most_passes=4,
         threads="1,all",
         train_size=(1_000, 10),
@@ -123,13 +125,15 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About seven minutes on 2 cores (423 s sweep with 60 s of extra passes + 10 s report here; 5 is the goal,
-    # not met: 303 s before paired trials, whose loops in every worker cost ~40 s); X stays at or under
-    # 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw the claims' boundaries
-    # between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops
-    # at the largest sizes). Measured where the time goes: 17 workers x 3 passes each start a process (1.4 s on
-    # average: 3 s for scikit-learn's imports), and the sizes of 800 MB cost ~1.3 s per worker and pass beyond their
-    # timing (loading X, its read, a compiled step's first call), so the notes' code as
+    # About seven minutes on 2 cores (its three passes ~370 s here, then extra passes up to 420 s, + 10 s
+    # report; 5 is the goal, not met: 303 s before paired trials, whose loops in every worker cost ~40 s); X
+    # stays at or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py)
+    # draw the claims' boundaries between them. A case costs at most 10 s over its passes: past that the models
+    # extrapolate it (the Python loops at the largest sizes). Measured where the time goes: 17 workers x 3
+    # passes each start a process (1.0 s for numpy's, 1.6 s numba's or dask's, 2.7 s JAX's, 3.4 s
+    # scikit-learn's: 114 s in all), and the sizes of 800 MB cost ~1.3 s per worker and pass beyond their
+    # timing (the first 800 MB a process touches costs 1.5 s, later ones 0.25 s: this VM backs freed memory
+    # lazily; then X's read and a compiled step's first call); trials take 112 s. So the notes' code as
     # written runs on 9 sizes of its own, where its loops can be measured.
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
@@ -140,7 +144,7 @@ PROFILES: dict[str, Grid] = {
         min_rounds=3,
         budget_s=10.0,
         loop_pair_s=0.5,
-        refine_s=60.0,
+        sweep_s=420.0,
         most_passes=8,
         threads="1,all",
         train_size=(2_000, 100),
@@ -158,7 +162,7 @@ PROFILES: dict[str, Grid] = {
         min_rounds=3,
         budget_s=60.0,
         loop_pair_s=2.0,
-        refine_s=600.0,
+        sweep_s=3600.0,
         most_passes=12,
         threads="1,all",
         train_size=(2_000, 100),
@@ -174,10 +178,14 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": tuple((m, 100) for m in (10_000, 100_000, 1_000_000, 3_000_000, 40_000_000))},
     ),
 }
-# The default's settings on seven n_x, 0.04 s per case, every implementation on every size: ~11 minutes on 2
-# cores. The reference run (reports/reference) is this grid.
+# The default's settings on seven n_x, 0.04 s per case, every implementation on every size: its passes ~11 minutes
+# on 2 cores, extra passes up to 14. The reference run (reports/reference) is this grid.
 PROFILES["fine"] = dataclasses.replace(
-    PROFILES["default"], n_x=(1, 3, 10, 30, 100, 300, 1_000), max_time_s=0.04, impl_sizes={"dask_array": DASK_SIZES}
+    PROFILES["default"],
+    n_x=(1, 3, 10, 30, 100, 300, 1_000),
+    max_time_s=0.04,
+    sweep_s=840.0,
+    impl_sizes={"dask_array": DASK_SIZES},
 )
 
 
