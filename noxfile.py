@@ -56,13 +56,21 @@ def report(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def regress(session: nox.Session) -> None:
-    """A/B against a git ref in this job, e.g. `nox -s regress -- --base origin/main`.
+    """A/B against a git ref in this job, e.g. `nox -s regress -- --base origin/main` (add `--counts` for the
+    counted check, the one CI gates on).
 
-    Runs the quick profile for base and head alternately (2 runs each), then
+    Runs the quick profile for base and head alternately (2 runs each; counted: base twice, head once), then
     compares; exit code 1 names each implementation that got slower.
     """
     session.install("-e", ".[dev]")
     session.run("python", "-m", "bench", "regress", *(session.posargs or ["--base", "origin/main"]))
+
+
+@nox.session(default=False)
+def counts(session: nox.Session) -> None:
+    """Count every case's step under Valgrind (needs valgrind), e.g. `nox -s counts -- --output reports/counts`."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench", "counts", *session.posargs)
 
 
 @nox.session(default=False)

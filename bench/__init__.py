@@ -80,6 +80,33 @@ def sweep(
     return SweepResult(Path(output), run_sweep(settings, console, refine=_unsettled_cases))
 
 
+def count(
+    output: str | Path,
+    profile: str = "quick",
+    *,
+    impls: Sequence[str] | None = None,
+    m: Sequence[int] | None = None,
+    n_x: Sequence[int] | None = None,
+    dtypes: Sequence[str] | None = None,
+    console: Console | None = None,
+) -> pd.DataFrame:
+    """Count every step case of the chosen implementations under Valgrind into `output`/counts.csv.
+
+    Options choose the cases as `sweep`'s do, with one thread. ValueError for a bad option;
+    bench.measure.counting.ValgrindMissingError, naming the install command, without Valgrind.
+    """
+    from rich.console import Console
+
+    from bench.measure.counting import count as count_cases
+    from bench.measure.profiles import PROFILES, with_overrides
+
+    console = console or Console(stderr=True)
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    grid = with_overrides(PROFILES[profile], m, n_x, dtypes, "1")
+    return count_cases(Path(output), grid, _implementations(profile, grid, impls, console), console.print)
+
+
 def _unsettled_cases(run: dict[str, Any]) -> list[CaseSpec]:
     """The sampling rule of a sweep: the cases whose speedups are not yet settled (bench/analysis/stopping.py)."""
     from bench.analysis.stopping import cases_to_measure_again

@@ -28,9 +28,20 @@ def add_parser(commands: Any) -> None:
 
 
 def command(args: argparse.Namespace, console: Console) -> int:
-    """Compare BASE and HEAD case by case; exit 1 when an implementation got slower."""
+    """Compare BASE and HEAD case by case (by counts where both are counted runs); exit 1 when an implementation
+    got slower."""
     from bench.compare.regress import compare_runs
+    from bench.records.counts import COUNTS_CSV, read_counts
 
+    counted = [(path / COUNTS_CSV).exists() for path in (*args.base, *args.head)]
+    if all(counted):
+        from bench.compare.counted import compare_counts
+
+        base_counts, head_counts = [read_counts(p) for p in args.base], [read_counts(p) for p in args.head]
+        return print_counted_comparison(args, compare_counts(base_counts, head_counts), console)
+    if any(counted):
+        console.print("[red]error:[/] counted runs (counts.csv) compare only with counted runs, timed with timed")
+        return 2
     base, head = load_runs(args.base), load_runs(args.head)
     return print_comparison(args, compare_runs(base, head, args.threshold, args.alpha), console)
 
@@ -77,5 +88,35 @@ def print_comparison(args: argparse.Namespace, comparison: pd.DataFrame, console
                 f"    {case.impl} m={case.m} n_x={case.n_x}{dtype_suffix(case)} ({case.kind}): "
                 f"best {case.best_ratio:.2f}x, "
                 f"median {case.ratio:.2f}x [{case.ratio_low:.2f}, {case.ratio_high:.2f}] {case.verdict}"
+            )
+    return 1
+
+
+def print_counted_comparison(args: argparse.Namespace, comparison: pd.DataFrame, console: Console) -> int:
+    """Print a counted comparison (or its JSON); exit 1 naming each implementation with a slower case."""
+    from bench.compare.counted import THRESHOLD, implementation_verdicts
+
+    by_impl = implementation_verdicts(comparison)
+    if args.json:
+        cases = comparison.to_dict(orient="records")
+        print(json.dumps({"implementations": by_impl.to_dict(orient="records"), "cases": cases}, indent=1, default=str))
+    else:
+        print_table(console, comparison.drop(columns=["kind", "threads"]), "Per case: HEAD / BASE of counts")
+        print_table(console, by_impl, "Per implementation (slower when any case is: decides the exit code)")
+    for row in comparison[comparison.verdict == "unstable"].itertuples():
+        console.print(
+            f"[yellow]unstable[/] {row.impl} m={row.m} n_x={row.n_x}{dtype_suffix(row)}: base counted "
+            f"{row.base_spread:.2%} apart twice; not judged"
+        )
+    slower = by_impl[by_impl.verdict == "slower"]
+    if slower.empty:
+        console.print(f"[green]no implementation is slower (estimated cycles, threshold +{THRESHOLD:.0%})[/]")
+        return 0
+    for row in slower.itertuples():
+        console.print(f"[red]REGRESSION[/] {row.impl}: {row.cases_slower} of {row.cases} cases slower")
+        for case in comparison[(comparison.impl == row.impl) & (comparison.verdict == "slower")].itertuples():
+            console.print(
+                f"    m={case.m} n_x={case.n_x}{dtype_suffix(case)}: estimated cycles "
+                f"{case.estimated_cycles_ratio:.3f}x, instructions {case.instructions_ratio:.3f}x"
             )
     return 1

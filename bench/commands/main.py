@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from bench.commands import check, compare, predict, regress, report, reproduce, run, selftest
+from bench.commands import check, compare, counts, predict, regress, report, reproduce, run, selftest
 
 # In `python -m bench --help`'s order: each module adds its parser and holds its `command(args, console)`.
 COMMANDS = {
@@ -14,6 +14,7 @@ COMMANDS = {
     "report": report,
     "compare": compare,
     "check": check,
+    "counts": counts,
     "selftest": selftest,
     "regress": regress,
     "reproduce": reproduce,

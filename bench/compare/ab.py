@@ -27,11 +27,16 @@ def run_ab(
     repeats: int = 2,
     run_args: tuple[str, ...] = ("--profile", "quick"),
     announce: Callable[[str], None] = print,
+    command: str = "run",
+    head_repeats: int | None = None,
 ) -> tuple[list[Path], list[Path]]:
-    """Sweep `base_ref` (checked out in a temporary git worktree) and the working tree, alternately.
+    """Run `python -m bench COMMAND` (a sweep, or `counts`) on `base_ref` (checked out in a temporary git
+    worktree) and on the working tree, alternately: `repeats` runs of base, `head_repeats` (default as many)
+    of head, head's between base's.
 
     Returns the run directories of each side: output/base-1, output/head-1, ...
     """
+    head_repeats = repeats if head_repeats is None else head_repeats
     commit = git("rev-parse", "--verify", f"{base_ref}^{{commit}}")
     output = output.resolve()
     base_runs: list[Path] = []
@@ -39,19 +44,22 @@ def run_ab(
     with tempfile.TemporaryDirectory(prefix="bench-base-") as temporary:
         worktree = Path(temporary) / "base"
         git("worktree", "add", "--detach", str(worktree), commit)
-        if not (worktree / "bench" / "__main__.py").exists():
+        missing = _missing_harness(worktree, command)
+        if missing:
             git("worktree", "remove", "--force", str(worktree))
-            raise RuntimeError(f"{base_ref} ({commit[:12]}) has no benchmark harness (bench/__main__.py) to run")
+            raise RuntimeError(f"{base_ref} ({commit[:12]}) {missing}")
         try:
             for i in range(1, repeats + 1):
                 for side, cwd, runs in (("base", worktree, base_runs), ("head", REPO, head_runs)):
+                    if side == "head" and i > head_repeats:
+                        continue
                     directory = output / f"{side}-{i}"
                     announce(
-                        f"A/B round {i} of {repeats}: {side} ({commit[:12] if side == 'base' else 'working tree'})"
+                        f"A/B {command} {i} of {repeats}: {side} ({commit[:12] if side == 'base' else 'working tree'})"
                     )
                     # `python -m bench` from `cwd` imports that side's own bench/ and impls/.
                     subprocess.run(
-                        [sys.executable, "-m", "bench", "run", *run_args, "--output", str(directory)],
+                        [sys.executable, "-m", "bench", command, *run_args, "--output", str(directory)],
                         cwd=cwd,
                         check=True,
                     )
@@ -59,3 +67,12 @@ def run_ab(
         finally:
             git("worktree", "remove", "--force", str(worktree))
     return base_runs, head_runs
+
+
+def _missing_harness(worktree: Path, command: str) -> str | None:
+    """What the base checkout lacks to run `command`, said as the reason; None when it has it."""
+    if not (worktree / "bench" / "__main__.py").exists():
+        return "has no benchmark harness (bench/__main__.py) to run"
+    if command == "counts" and not (worktree / "bench" / "commands" / "counts.py").exists():
+        return "predates counted runs (no bench/commands/counts.py): compare it by wall time (regress without --counts)"
+    return None

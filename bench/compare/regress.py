@@ -229,6 +229,18 @@ def implementation_verdicts(
     )
 
 
+def summary_markdown(by_impl: pd.DataFrame, title: str) -> str:
+    """The per-implementation verdicts as a markdown table, for $GITHUB_STEP_SUMMARY."""
+    lines = [f"### {title}", "", "| implementation | threads | cases | geometric mean | range | p | verdict |"]
+    lines.append("|---|---:|---:|---:|---|---:|---|")
+    for row in by_impl.itertuples():
+        lines.append(
+            f"| {row.impl} | {row.threads} | {row.cases} | {row.geomean_ratio:.3f} "
+            f"| {row.ratio_min:.2f} to {row.ratio_max:.2f} | {row.p_value:.2g} | {row.verdict} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 # --- same-run invariants ---
 
 

@@ -15,12 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
-
-from bench.measure.worker import WorkerSpec
+from typing import IO, Any, Protocol
 
 WORKER_COMMAND = (sys.executable, "-m", "bench.measure.worker")
 STDERR_TAIL = 2000  # characters of a failed worker's stderr kept in its case's record
+
+
+class Spec(Protocol):
+    """What a worker is handed on stdin: a timing worker's WorkerSpec, a counting worker's CountSpec."""
+
+    def to_json(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class WorkerExit:
 
 def run_worker(
     command: tuple[str, ...],
-    spec: WorkerSpec,
+    spec: Spec,
     environment: dict[str, str],
     case_limit_s: float,
     on_event: Callable[[dict[str, Any]], None],
@@ -54,7 +58,7 @@ def run_worker(
 
 def _drive(
     process: subprocess.Popen[str],
-    spec: WorkerSpec,
+    spec: Spec,
     case_limit_s: float,
     on_event: Callable[[dict[str, Any]], None],
     stderr: IO[str],
