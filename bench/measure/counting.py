@@ -127,6 +127,9 @@ class CountWorkers:
             cached_size(m, n_x, self.cache, dtype)  # natively, before any worker needs it
         for case in cases:
             self.by_impl.setdefault(case.impl, []).append(case)
+        self.environment = thread_environment(1) | {"CODSPEED_ENV": "1", "PYTHONHASHSEED": "0"} | emulated_target()
+        for impl, its_cases in self.by_impl.items():
+            _compile(impl, {case.dtype for case in its_cases}, self.environment)
         # The slowest (the Python loops) first, so that the workers end together.
         order = sorted(self.by_impl, key=lambda impl: -sum(c.m * c.n_x for c in self.by_impl[impl]))
         with ThreadPoolExecutor(max_workers=max(1, all_cores())) as pool:
@@ -134,11 +137,10 @@ class CountWorkers:
 
     def _count(self, impl: str) -> None:
         """Count `impl`'s cases; after a crash or a hang, that case is failed and a new worker goes on."""
-        environment = thread_environment(1) | {"CODSPEED_ENV": "1", "PYTHONHASHSEED": "0"}
         while remaining := [case for case in self.by_impl[impl] if case not in self.rows]:
             spec = CountSpec(impl, remaining, str(self.cache), str(self.dumps))
             command = (*valgrind_command(self.dumps), *self.command)
-            ended = run_worker(command, spec, environment, CASE_LIMIT_S, lambda event: self._on_event(impl, event))
+            ended = run_worker(command, spec, self.environment, CASE_LIMIT_S, lambda e: self._on_event(impl, e))
             with self.lock:
                 left = [case for case in remaining if case not in self.rows]
                 if not left:
@@ -157,6 +159,38 @@ class CountWorkers:
                 case = next(c for c in self.by_impl[impl] if c.id == event["case"])
                 self.rows[case] = {"status": event["status"], "reason": event["reason"]}
                 self.announce(f"{event['status']} {case.id}{': ' + event['reason'] if event['reason'] else ''}")
+
+
+# What LLVM sees of the CPU, printed: under Valgrind an older one (haswell here, no AVX-512) than natively.
+TARGET_PROBE = (
+    "import llvmlite.binding as b; b.initialize_native_target(); "
+    "print(b.get_host_cpu_name()); print(b.get_host_cpu_features().flatten())"
+)
+
+
+def emulated_target() -> dict[str, str]:
+    """numba's target as the CPU Valgrind emulates, as NUMBA_CPU_NAME and NUMBA_CPU_FEATURES.
+
+    numba keys its cache of compiled code by the CPU: compiled natively (for this host's, with AVX-512) it was
+    compiled again under Valgrind, minutes for numba_fused. With these set, the native compile (`_compile`) and
+    the counting workers agree, and the workers load what was compiled natively.
+    """
+    command = ["valgrind", "-q", "--tool=none", sys.executable, "-c", TARGET_PROBE]
+    probe = subprocess.run(command, capture_output=True, text=True, check=True)
+    name, features = probe.stdout.split()
+    return {"NUMBA_CPU_NAME": name, "NUMBA_CPU_FEATURES": features}
+
+
+COMPILE = (
+    "import sys; from impls import IMPLEMENTATIONS; from bench.measure.problems import in_dtype, make_problem; "
+    "impl = IMPLEMENTATIONS[sys.argv[1]]; impl.warmup(); "
+    "[impl.step(*impl.prepare(in_dtype(make_problem(8, 2), dtype))) for dtype in sys.argv[2:]]"
+)
+
+
+def _compile(impl: str, dtypes: set[str], environment: dict[str, str]) -> None:
+    """Compile `impl` natively for each of `dtypes`, for the emulated CPU (`emulated_target`), into numba's cache."""
+    subprocess.run([sys.executable, "-c", COMPILE, impl, *sorted(dtypes)], env=environment, check=True)
 
 
 def _program_lines(stderr: str) -> list[str]:
