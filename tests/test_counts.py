@@ -10,12 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import bench
 from bench.commands.main import main
 from bench.compare.ab import _missing_harness
 from bench.compare.counted import compare_counts, implementation_verdicts, summary_markdown
 from bench.measure import counting
 from bench.measure.profiles import PROFILES, with_overrides
-from bench.records.counts import COUNTS_CSV, read_dump, summarize
+from bench.records.counts import COUNTS_CSV, COUNTS_JSON, read_dump, summarize
 
 needs_valgrind = pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 REPO = Path(__file__).resolve().parents[1]
@@ -158,7 +159,7 @@ def test_counts_of_a_small_grid(tmp_path) -> None:
     assert list(table.status) == ["counted", "counted"]
     small, large = table.instructions
     assert 5 < large / small < 11  # ten times the data, a per-call cost (~65,000 instructions) beside it
-    assert (tmp_path / COUNTS_CSV).exists() and (tmp_path / counting.COUNTS_JSON).exists()
+    assert (tmp_path / COUNTS_CSV).exists() and (tmp_path / COUNTS_JSON).exists()
 
 
 @needs_valgrind
@@ -169,3 +170,37 @@ def test_a_worker_that_crashes_fails_its_case_and_the_rest_go_on(tmp_path) -> No
     table = counting.count(tmp_path, grid, ["fully_vectorized"], announce=lambda text: None, command=crash)
     assert list(table.status) == ["failed", "failed"]  # each in a worker of its own: the second was tried too
     assert all("exited with code 3" in reason and "broken here" in reason for reason in table.reason)
+
+
+def test_the_report_gains_a_counted_section_from_a_counted_run_beside_it(tmp_path) -> None:
+    from bench.reporting.counts_section import counts_section
+    from tests.synthetic import claim_grid
+    from tests.test_report import write_run
+
+    directory = write_run(tmp_path, claim_grid(12.0, 280.0, [(100, 10)]))
+    assert counts_section(directory) is None  # no counted run: no section
+    counted = _counts({("double_loop", 1000): 3e7, ("fully_vectorized", 1000): 1e5}, instructions_per_cycle=0.6)
+    left_out = {"kind": "step", "impl": "double_loop", "threads": 1, "dtype": "float64", "m": 10_000, "n_x": 10}
+    pd.concat([counted, pd.DataFrame([left_out | {"status": "not counted", "reason": "over the limit"}])]).to_csv(
+        directory / COUNTS_CSV, index=False
+    )
+    text = bench.report(directory).read_text()
+    section = " ".join(text.split("## Counted")[1].split("\n## ")[0].split())  # wrapped prose joined
+    # 3e7 cycles x 0.6 over 1e4 elements: 1800 instructions per element; numpy's 6: 300x fewer.
+    assert "executes 1,800 instructions per element of X, numpy's vectorized step 6: 300x fewer" in section
+    assert "- double_loop: 1 case(s), from m=10000 n_x=10 (not counted: over the limit)" in section
+    assert "thread scaling" in section and "AVX-512" in section
+
+
+@needs_valgrind
+@pytest.mark.slow
+def test_counted_ab_against_head_finds_nothing_slower(tmp_path) -> None:
+    from bench.compare.ab import run_ab
+    from bench.records.counts import read_counts
+
+    options = ("--profile", "quick", "--impl", "fully_vectorized", "--m", "100,1000", "--n-x", "10")
+    base, head = run_ab("HEAD", tmp_path, 2, options, announce=lambda text: None, command="counts", head_repeats=1)
+    assert [path.name for path in base + head] == ["base-1", "base-2", "head-1"]
+    comparison = compare_counts([read_counts(path) for path in base], [read_counts(path) for path in head])
+    assert len(comparison) == 2 and set(comparison.verdict) == {"same"}
+    assert (comparison.base_spread < 0.001).all()  # the same code counted twice: the same counts

@@ -93,7 +93,8 @@ def test_full_report_has_every_chart_verdict_and_skip(full) -> None:
         assert f"]({png})" in text
     assert "| extrapolated |" in text and "extrapolated for the test" in text
     # The largest X (m=10000, n_x=100) has one measured step, timed at twice its read.
-    assert "**fully vectorized**, takes 0.3 ms at best (median 0.3 ms): **2.00x** the time of reading X once" in text
+    prose = " ".join(text.split())  # report.md wraps its paragraphs
+    assert "**fully vectorized**, takes 0.3 ms at best (median 0.3 ms): **2.00x** the time of reading X once" in prose
     assert "OPENBLAS_CORETYPE=Haswell" in text
     workers = [line for line in text.splitlines() if line.startswith("| workers with")]
     assert [line.split("|")[2].strip() for line in workers] == [
@@ -203,7 +204,8 @@ def two_baselines(tmp_path_factory) -> tuple:
 
 def test_the_headline_gives_each_baselines_answer_and_the_loop_form(two_baselines) -> None:
     _, text = two_baselines
-    headline = next(line for line in text.splitlines() if line.startswith("**Two baselines, two answers**"))
+    paragraph = next(p for p in text.split("\n\n") if p.startswith("**Two baselines, two answers**"))
+    headline = " ".join(paragraph.split())  # its wrapped lines joined
     setting, careful, notes = headline.split(" Against ")
     assert setting == "**Two baselines, two answers**, vectorization alone (1 thread)."
     assert careful.startswith("the careful loop (`double_loop`): ")
@@ -350,9 +352,9 @@ def test_the_report_has_a_verdict_per_dtype_and_a_float32_section(with_dtypes) -
 
 def test_the_report_says_what_jax_gains_or_loses_per_size_range(with_dtypes) -> None:
     _, text = with_dtypes
-    section = text.split("## JAX against numpy and the fused kernel")[1].split("## Charts")[0]
+    section = text.split("## JAX against numpy and the fused kernel")[1].split("\n## ")[0]
     assert "### `jax_peer` against `fully_vectorized`" in section and "against `numba_fused`" not in section
     assert (
         "As installed (float64), the time of the step of jax peer over that of fully vectorized is 3x with X under "
         "1 MB and 0.8x with X of 100 MB or more (medians)."
-    ) in section
+    ) in " ".join(section.split())  # its wrapped lines joined

@@ -151,7 +151,6 @@ def summary_verdict(counts: dict[str, int]) -> str:
         return "does not hold anywhere measured"
     if counts[UNDECIDED] == n:
         return "undecided everywhere measured"
-    return (
-        f"holds at {counts[HOLDS]}, is exceeded at {counts[EXCEEDED]}, does not hold at {counts[DOES_NOT_HOLD]} "
-        f"and is undecided at {counts[UNDECIDED]} of {n} measured sizes"
-    )
+    phrases = {HOLDS: "holds", EXCEEDED: "is exceeded", DOES_NOT_HOLD: "does not hold", UNDECIDED: "is undecided"}
+    said = [f"{phrase} at {counts[verdict]}" for verdict, phrase in phrases.items() if counts[verdict]]  # no "at 0"
+    return ", ".join(said[:-1]) + f" and {said[-1]} of {n} measured sizes"

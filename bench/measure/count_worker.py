@@ -121,7 +121,7 @@ def main() -> int:
         elements = case.m * case.n_x
         predicted = 0.0 if last is None else last[1] * elements / last[0]
         if predicted > MOST_INSTRUCTIONS:
-            reason = f"predicted {predicted:.2g} instructions a call, over {MOST_INSTRUCTIONS:.0e} (minutes counted)"
+            reason = f"predicted {predicted:.2g} instructions a call, over the limit of {MOST_INSTRUCTIONS:.0e}"
             emit({"event": "case", "case": case.id, "status": "not counted", "reason": reason})
             continue
         problem = cached_size(case.m, case.n_x, Path(spec.cache), case.dtype).problem

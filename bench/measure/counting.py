@@ -34,11 +34,10 @@ from bench.measure.problems import cached_size, memory_refusal
 from bench.measure.process import run_worker
 from bench.measure.profiles import Grid
 from bench.measure.threads import all_cores, thread_environment
-from bench.records.counts import COUNT_COLUMNS, COUNTS_CSV, read_dump, summarize
+from bench.records.counts import COUNT_COLUMNS, COUNTS_CSV, COUNTS_JSON, read_dump, summarize
 from bench.records.schema import CASE, STEP
 
 CACHE_GEOMETRY = {"I1": "32768,8,64", "D1": "32768,8,64", "LL": "8388608,16,64"}  # size, ways, line bytes
-COUNTS_JSON = "counts.json"  # how the counts were made: Valgrind, cache geometry, formula, the emulated CPU
 INSTALL_VALGRIND = "sudo apt-get install valgrind"
 CASE_LIMIT_S = 900.0  # a case silent this long under Valgrind is taken as hung
 # Not counted, with the reason: what Valgrind cannot follow.

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 COUNTS_CSV = "counts.csv"
+COUNTS_JSON = "counts.json"  # how the counts were made: Valgrind, cache geometry, formula, the emulated CPU
 # callgrind's event names (--cache-sim=yes): instructions, data reads and writes, then the misses of the
 # instruction and data caches at L1 (I1, D1) and at the last level (IL, DL).
 EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")

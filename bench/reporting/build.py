@@ -11,6 +11,8 @@ from bench.analysis.analyse import Analysis, analyse
 from bench.analysis.model import Caches
 from bench.records import results
 from bench.reporting.charts import write_charts
+from bench.reporting.counts_section import counts_section
+from bench.reporting.html import write_html
 from bench.reporting.markdown import render_markdown
 
 REPORT_NAME = "report.md"
@@ -42,7 +44,7 @@ def analyse_run(run: dict[str, Any]) -> Analysis:
 
 
 def build_report(run_dir: Path) -> Path:
-    """Write results.csv, speedups.csv, the charts and report.md into `run_dir`; returns report.md's path."""
+    """Write results.csv, speedups.csv, the charts, report.md and report.html into `run_dir`; report.md's path."""
     run = results.load_run(run_dir)
     return write_report(run_dir, run, analyse_run(run))
 
@@ -54,5 +56,7 @@ def write_report(run_dir: Path, run: dict[str, Any], found: Analysis) -> Path:
     found.speedups.reindex(columns=SPEEDUPS_CSV_COLUMNS).to_csv(run_dir / SPEEDUPS_CSV_NAME, index=False)
     charts = write_charts(found, results.training_costs(run), run_dir)
     path = run_dir / REPORT_NAME
-    path.write_text(render_markdown(run, found, charts), encoding="utf-8")
+    markdown = render_markdown(run, found, charts, counts_section(run_dir))
+    path.write_text(markdown, encoding="utf-8")
+    write_html(markdown, run_dir)  # report.html beside it, self-contained
     return path

@@ -40,9 +40,9 @@ HEATMAPS = {  # (baseline, setting) -> chart
 
 
 def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> None:
-    if legend:
-        figure.legend(handles=legend, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
     figure.tight_layout()
+    if legend:  # below the panels, outside the data: the width stays the panels'
+        figure.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=9, frameon=False)
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
 
@@ -50,20 +50,35 @@ def _save(figure: plt.Figure, path: Path, legend: list[Any] | None = None) -> No
 Draw = Callable[[pd.DataFrame, Sequence[Axes], Sequence[int], plots.Styles], Sequence[Axes]]
 
 
+PANELS_PER_ROW = 4  # at most: with the legend beside them, 1800 px wide at the saved dpi (900 px on a 2x screen)
+
+
 def _chart_by_setting(
     path: Path, title: str, frame: pd.DataFrame, draw: Draw, styles: plots.Styles, legend: list[Any]
 ) -> None:
-    """One row of panels per setting ("1 thread" on top), one panel per n_x, a shared y axis."""
+    """Rows of panels per setting ("1 thread" on top), one panel per n_x, at most PANELS_PER_ROW in a row, a
+    shared y axis."""
     settings = settings_in(frame)
     n_xs = sorted(frame.n_x.unique())
+    columns = min(PANELS_PER_ROW, len(n_xs))
+    rows_per_setting = -(-len(n_xs) // columns)
     figure, grid = plt.subplots(
-        len(settings), len(n_xs), figsize=(4.6 * len(n_xs) + 1.5, 4.4 * len(settings)), sharey=True, squeeze=False
+        len(settings) * rows_per_setting,
+        columns,
+        figsize=(3.6 * columns + 0.8, 3.3 * len(settings) * rows_per_setting),
+        sharey=True,
+        squeeze=False,
     )
-    figure.suptitle(title, fontsize=13)
-    for axes, setting in zip(grid, settings, strict=True):
+    figure.suptitle(title, fontsize=12)
+    for index, setting in enumerate(settings):
+        block = grid[index * rows_per_setting : (index + 1) * rows_per_setting]
+        panels = [axes for row in block for axes in row]
+        for unused in panels[len(n_xs) :]:
+            unused.set_visible(False)
         rows = frame[frame.setting == setting]
-        draw(rows, list(axes), n_xs, styles)
-        axes[0].set_ylabel(f"{setting_title(setting, rows)}\n\n{axes[0].get_ylabel()}")
+        draw(rows, panels[: len(n_xs)], n_xs, styles)
+        for row in block:
+            row[0].set_ylabel(f"{setting_title(setting, rows)}\n\n{block[0][0].get_ylabel()}")
     _save(figure, path, legend)
 
 
