@@ -85,8 +85,10 @@ def test_full_report_has_every_chart_verdict_and_skip(full) -> None:
         "speedup_heatmap.png",
         "speedup_heatmap_1_thread.png",
         "speedup_vs_m.png",
+        "speedup_vs_m_compiled_and_peers.png",  # numba_fused: not one of the notes' implementations
         "time_per_element.png",
         "time_vs_m.png",
+        "time_vs_m_compiled_and_peers.png",
         "training.png",
     ]
     for png in pngs:

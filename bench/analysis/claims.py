@@ -73,6 +73,10 @@ BASELINES = (
 )
 
 
+# The notes' own implementations, careful and as written: the loops and the steps the claims are about.
+NOTES_FAMILY = tuple(dict.fromkeys(impl for b in BASELINES for impl in (b.impl, *(claim.impl for claim in b.claims))))
+
+
 def claims_against(baseline: str) -> tuple[Claim, ...]:
     """The claims judged against `baseline` (BASELINES); none for any other implementation."""
     return next((b.claims for b in BASELINES if b.impl == baseline), ())

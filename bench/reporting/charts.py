@@ -13,14 +13,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from bench.analysis.analyse import Analysis
-from bench.analysis.claims import ALL_CORES, BASELINE, NOTES_BASELINE, ONE_THREAD, claims_against
+from bench.analysis.claims import ALL_CORES, BASELINE, NOTES_BASELINE, NOTES_FAMILY, ONE_THREAD, claims_against
 from bench.records.schema import STEP, TRAIN, WIDE, dtypes_in
 from bench.reporting import model_plots, plots
 from bench.reporting.format import baseline_title, setting_title, settings_in
 
 CHARTS = {
-    "time": "time_vs_m.png",
+    "time": "time_vs_m.png",  # the notes' implementations, careful and as written
+    "time_beyond": "time_vs_m_compiled_and_peers.png",  # numba's, the peer libraries', numpy's step as yardstick
     "speedup": "speedup_vs_m.png",
+    "speedup_beyond": "speedup_vs_m_compiled_and_peers.png",
     "heatmap_1_thread": "speedup_heatmap_1_thread.png",
     "heatmap": "speedup_heatmap.png",  # as installed (all cores)
     "heatmap_notes_1_thread": "speedup_heatmap_notes_1_thread.png",  # over the notes' loop as written
@@ -90,33 +92,38 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
         return written
     styles = plots.Styles.of(found.results)
     impls = styles.order(timed)
-
-    _chart_by_setting(
-        run_dir / CHARTS["time"],
-        "Time per gradient step (lower is better)",
-        timed,
-        plots.plot_time_vs_m,
-        styles,
-        styles.handles(impls, dtypes_in(timed)),
-    )
-    written["time"] = CHARTS["time"]
+    # The notes' implementations on charts of their own, first; the compiled ones and the peers on others, beside
+    # numpy's step as the yardstick: each chart a few lines a panel, an implementation styled alike in all.
+    families = {"": NOTES_FAMILY, "_beyond": (*(i for i in impls if i not in NOTES_FAMILY), "fully_vectorized")}
+    if not timed.impl.isin(NOTES_FAMILY).any():  # none of the notes': one chart of what there is
+        families = {"": tuple(impls)}
+    for suffix, family in families.items():
+        shown = timed[timed.impl.isin(family)]
+        if shown.impl.nunique() < (2 if suffix else 1):
+            continue
+        title = "Time per gradient step (lower is better)" + (": compiled and peer libraries" if suffix else "")
+        chosen = [i for i in impls if i in family]
+        _chart_by_setting(
+            run_dir / CHARTS["time" + suffix], title, shown, plots.plot_time_vs_m, styles,
+            styles.handles(chosen, dtypes_in(shown)),
+        )  # fmt: skip
+        written["time" + suffix] = CHARTS["time" + suffix]
 
     # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
     step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
     pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
-    if not pairs.empty:
-        handles = styles.handles([i for i in impls if i != BASELINE])
+    for suffix, family in families.items():
+        shown = pairs[pairs.impl.isin(family)]
+        if shown.empty or (suffix and shown.impl.nunique() < 2):
+            continue
+        handles = styles.handles([i for i in impls if i in family and i != BASELINE])
         handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
         handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
-        _chart_by_setting(
-            run_dir / CHARTS["speedup"],
-            "Speedup over the careful loop, double_loop (higher is better)",
-            pairs,
-            plots.plot_speedup_vs_m,
-            styles,
-            handles,
+        title = "Speedup over the careful loop, double_loop (higher is better)" + (
+            ": compiled and peer libraries" if suffix else ""
         )
-        written["speedup"] = CHARTS["speedup"]
+        _chart_by_setting(run_dir / CHARTS["speedup" + suffix], title, shown, plots.plot_speedup_vs_m, styles, handles)
+        written["speedup" + suffix] = CHARTS["speedup" + suffix]
     written |= _write_heatmaps(found, run_dir)
     written |= _write_per_element(found, run_dir, styles)
 
