@@ -111,6 +111,18 @@ def test_the_same_counts_are_the_same_and_a_moved_case_is_slower() -> None:
     assert set(small.verdict) == {"same"}
 
 
+def test_estimated_cycles_alone_gate_only_past_what_layout_moved_them() -> None:
+    def with_cycles(factor: float) -> pd.DataFrame:
+        head = _counts(BASE)
+        head.loc[head.impl == "double_loop", "estimated_cycles"] *= factor  # instructions unchanged
+        return head
+
+    layout = compare_counts([_counts(BASE)] * 2, [with_cycles(1.03)])  # as a different layout moved them: 2.2%
+    assert set(layout.verdict) == {"same"}
+    misses = compare_counts([_counts(BASE)] * 2, [with_cycles(1.06)])  # more misses than layout explains
+    assert misses.set_index("impl").loc["double_loop", "verdict"] == "slower"
+
+
 def test_a_case_whose_two_base_counts_differ_is_unstable_never_slower() -> None:
     wobbly = BASE | {("fully_vectorized", 100): 1e6 * 1.01}
     head = BASE | {("fully_vectorized", 100): 1e6 * 1.5}
