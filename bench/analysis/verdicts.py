@@ -138,6 +138,9 @@ def claims_verdicts(pairs: pd.DataFrame) -> pd.DataFrame:
     return verdict[["baseline", *verdict.columns.drop("baseline")]]
 
 
+PHRASES = {HOLDS: "holds", EXCEEDED: "is exceeded", DOES_NOT_HOLD: "does not hold", UNDECIDED: "is undecided"}
+
+
 def summary_verdict(counts: dict[str, int]) -> str:
     """One sentence from the number of sizes per cell verdict."""
     n = sum(counts.values())
@@ -151,6 +154,5 @@ def summary_verdict(counts: dict[str, int]) -> str:
         return "does not hold anywhere measured"
     if counts[UNDECIDED] == n:
         return "undecided everywhere measured"
-    phrases = {HOLDS: "holds", EXCEEDED: "is exceeded", DOES_NOT_HOLD: "does not hold", UNDECIDED: "is undecided"}
-    said = [f"{phrase} at {counts[verdict]}" for verdict, phrase in phrases.items() if counts[verdict]]  # no "at 0"
+    said = [f"{phrase} at {counts[verdict]}" for verdict, phrase in PHRASES.items() if counts[verdict]]  # no "at 0"
     return ", ".join(said[:-1]) + f" and {said[-1]} of {n} measured sizes"

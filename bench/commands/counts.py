@@ -46,10 +46,7 @@ def command(args: argparse.Namespace, console: Console) -> int:
         table = bench.count(
             args.output, args.profile, impls=args.impl, m=args.m, n_x=args.n_x, dtypes=args.dtype, console=console
         )
-    except ValgrindMissingError as error:
-        console.print(f"[red]error:[/] {error}")
-        return 2
-    except ValueError as error:
+    except (ValgrindMissingError, ValueError) as error:  # Valgrind missing, or a bad option: named
         console.print(f"[red]error:[/] {error}")
         return 2
     counted = table[table.status == "counted"]

@@ -90,14 +90,13 @@ class Counter:
         self.hooks.instrument_hooks_set_executed_benchmark(self.instance, os.getpid(), name.encode("ascii"))
 
     def instructions(self, name: str) -> int | None:
-        """The instructions of the dump named `name`, None when it is not there (not run under callgrind)."""
+        """The instructions of this process's latest dump, when it is named `name`; None when there is none (not
+        run under callgrind)."""
         from bench.records.counts import read_dump
 
-        for path in sorted(self.dumps.glob(f"*.{os.getpid()}.*")):
-            dump = read_dump(path)
-            if dump is not None and dump[0] == name:
-                return dump[1]["Ir"]
-        return None
+        parts = sorted(self.dumps.glob(f"*.{os.getpid()}.*"), key=lambda path: int(path.suffix[1:]))
+        dump = read_dump(parts[-1]) if parts else None
+        return dump[1]["Ir"] if dump is not None and dump[0] == name else None
 
 
 def main() -> int:

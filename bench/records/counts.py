@@ -15,7 +15,6 @@ a model, not a cycle count, and the same model on both sides of a ratio.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,8 +78,3 @@ def read_counts(directory: Path) -> pd.DataFrame:
             f"no counted run at {directory}: expected {COUNTS_CSV} (python -m bench counts --output {directory})"
         )
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
-
-
-def per_element(value: float, m: int, n_x: int) -> float:
-    """A count per element of X (m * n_x of them): what a student compares between a loop and numpy."""
-    return value / (m * n_x) if m * n_x else math.nan

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from bench.analysis.analyse import Analysis
-from bench.analysis.claims import BASELINE, CLAIMS, DOES_NOT_HOLD, EXCEEDED, HOLDS, ONE_THREAD, UNDECIDED
+from bench.analysis.claims import BASELINE, CLAIMS, ONE_THREAD
+from bench.analysis.verdicts import PHRASES
 from bench.records.schema import STEP, WIDE
 from bench.reporting.format import interval_text
 from bench.text import number_text
@@ -22,7 +23,6 @@ NOTES_ROWS = (  # the notes' table: its rows, what they say, the implementation 
     ("Partial: the feature loop vectorized", "~10x", "features_vectorized"),
     ("Full: both loops vectorized", "~300x", "fully_vectorized"),
 )
-PHRASES = {HOLDS: "holds", EXCEEDED: "is exceeded", DOES_NOT_HOLD: "does not hold"}
 
 
 def first_screen(run: dict[str, Any], found: Analysis, charts: dict[str, str]) -> str:
@@ -116,7 +116,7 @@ def _claim_sentence(factor: float, short: str, row: Any, cells: pd.DataFrame) ->
     """E.g. 'Over the careful loop, ~300x (both loops removed) holds at 2 sizes (n_x = 100 and 1000) and does not
     hold at 12 (n_x = 1 to 1000) of 14 measured...'. Verdicts at no size are left out; the map shows which m."""
     said = []
-    for verdict, phrase in (*PHRASES.items(), (UNDECIDED, "is undecided")):
+    for verdict, phrase in PHRASES.items():
         at = cells[cells.verdict == verdict]
         if len(at):
             said.append(f"{phrase} at {len(at)} ({_n_xs(sorted(set(at.n_x)))})")
