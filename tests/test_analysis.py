@@ -10,6 +10,7 @@ from bench.analysis.ratios import (
     comparisons,
     dtype_ratios,
     fastest_at_largest,
+    fastest_by_shape,
     read_limit,
     relative_times,
     summarize_by_range,
@@ -421,6 +422,23 @@ def test_read_limit_and_fastest_at_the_largest_size() -> None:
     assert fastest.read_multiple == pytest.approx(5.0)
     assert one(limits, impl="fully_vectorized", setting="all cores").read_multiple == pytest.approx(2.0)
     assert fastest_at_largest(read_limit(table([skipped_case("numba_fused", 10, 10)]))) is None
+
+
+def test_the_fastest_step_at_every_shape_in_reads_of_x() -> None:
+    cases = [
+        measured_case("fully_vectorized", 1000, 100, 0.02, spread=0.0, read_s=0.01),
+        measured_case("numba_fused", 1000, 100, 0.012, spread=0.0, read_s=0.01),  # the faster at this shape
+        measured_case("fully_vectorized", 100, 10, 0.0003, spread=0.0, read_s=0.0001),  # the faster here
+        measured_case("numba_fused", 100, 10, 0.0005, spread=0.0, read_s=0.0001),
+        skipped_case("numba_fused", 10, 10),
+    ]
+    fastest = fastest_by_shape(read_limit(table(cases)))
+    shown = fastest[fastest.setting == "all cores"]
+    assert list(zip(shown.n_x, shown.m, shown.impl, strict=True)) == [
+        (10, 100, "fully_vectorized"),
+        (100, 1000, "numba_fused"),
+    ]
+    assert list(shown.read_multiple) == pytest.approx([3.0, 1.2])
 
 
 def test_the_bandwidth_floor_is_the_fastest_read_in_each_setting() -> None:

@@ -15,7 +15,7 @@ from tests.conftest import random_problem
 
 COMPILED = [impl for impl in IMPLEMENTATIONS.values() if impl.compiled]
 reference_step = IMPLEMENTATIONS["fully_vectorized"].step
-BLOCK = numba_fused.block_size(7)  # examples per block at n_x = 7, float64
+BLOCK = numba_fused.block_size()  # examples per block, float64
 
 
 def test_numba_implementations_are_registered() -> None:
@@ -35,6 +35,7 @@ def as_float64(problem: Problem) -> Problem:
 AWKWARD = {
     "m_not_a_multiple_of_the_block": random_problem(n_x=7, m=3 * BLOCK + 17, seed=8),  # n_x not a multiple of 4
     "z_near_1000": random_problem(n_x=6, m=2 * BLOCK + 1, seed=9, z_scale=1000.0),
+    "blocks_all_of_one_size": random_problem(n_x=9, m=4 * BLOCK, seed=16),  # every pass 2 pipelined but the last
     "m_is_1": random_problem(n_x=5, m=1, seed=10),
     "n_x_is_1": random_problem(n_x=1, m=BLOCK + 3, seed=11),
     "n_x_is_4_rows_exactly": random_problem(n_x=4, m=BLOCK - 1, seed=12),
@@ -86,7 +87,9 @@ def test_results_do_not_depend_on_thread_count(impl, dtype) -> None:
         many = impl.step(*problem)
     finally:
         numba.set_num_threads(before)
-    assert relative_error(many, one) <= 1e-12
+    # float32 sums each row over a block in float32, and the last block of a thread's run goes through the
+    # unpipelined pass 2, whose vectorized sum may round otherwise: apart by float32's rounding, no more.
+    assert relative_error(many, one) <= (1e-12 if dtype == np.float64 else float(np.finfo(np.float32).eps))
 
 
 @settings(deadline=None)  # the first example compiles

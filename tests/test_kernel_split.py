@@ -12,7 +12,7 @@ from tests.conftest import random_problem
 def test_the_kernel_stopped_after_each_part_computes_that_part() -> None:
     X, Y, w, b = random_problem(n_x=6, m=5000, seed=3)
     m = X.shape[1]
-    block = numba_fused.block_size(6)
+    block = numba_fused.block_size()
     args = (X, Y[0], w[:, 0], b, block, numba.get_num_threads())
     whole = numba_fused.step(X, Y, w, b)
     _, z_sum, _ = numba_fused._fused(*args, numba_fused.PASS_1)

@@ -229,6 +229,15 @@ def _paired_reads(rows: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def fastest_by_shape(limits: pd.DataFrame) -> pd.DataFrame:
+    """Per setting and measured (m, n_x), the row of the fastest float64 step (best round): what is left between
+    the fastest this machine runs the step and one read of X, shape by shape. `limits`: `read_limit`'s table."""
+    table = limits[(limits.dtype == WIDE) & (limits.status == "measured")]
+    if table.empty:
+        return table
+    return table.loc[table.groupby(["setting", *SIZE]).min_s.idxmin()].sort_values(["setting", "n_x", "m"])
+
+
 def fastest_at_largest(limits: pd.DataFrame) -> pd.Series | None:
     """The fastest float64 step as installed at the largest measured X (ties: the larger m); None if none.
 

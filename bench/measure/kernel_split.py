@@ -43,7 +43,7 @@ def part_calls(problem: Problem) -> dict[str, Callable[[int], object]]:
     """Each part as a call taking the thread count: the read, the kernel stopped after each part, the step."""
     X, Y, w, b = problem
     flat, y, weights = X.reshape(-1), Y[0], w[:, 0]
-    block = numba_fused.block_size(X.shape[0], X.itemsize)
+    block = numba_fused.block_size(X.itemsize)
 
     def kernel(parts: int) -> Callable[[int], object]:
         return lambda threads: numba_fused._fused(X, y, weights, b, block, threads, parts)

@@ -140,7 +140,8 @@ def _write_ratio_charts(found: Analysis, run_dir: Path, styles: plots.Styles, im
         handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=2, label="fastest read of X"))
         _chart_by_setting(
             run_dir / CHARTS["bandwidth"],
-            "Achieved bandwidth: GB of X (as stored: float32 is half) per second of gradient step",
+            "Achieved bandwidth: GB of X (as stored: float32 is half) per second of gradient step; labels: the fastest "
+            "float64 step in reads of X",
             found.read_limit,
             plots.plot_bandwidth,
             styles,

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from bench.analysis.claims import CLAIMS
+from bench.analysis.ratios import fastest_by_shape
 from bench.records.schema import NARROW, WIDE, dtypes_in
 
 CLAIM_COLORS = ("tab:orange", "tab:red", "tab:purple", "tab:brown")
@@ -148,6 +149,15 @@ def plot_bandwidth(limits: pd.DataFrame, axes: Sequence[Axes], n_xs: Sequence[in
             rows = panel[(panel.impl == impl) & (panel.dtype == dtype)]
             if not rows.empty:
                 _draw_series(ax, rows, "m", "best_gbytes_per_s", styles, rows.status != "measured", dtype)
+        for fastest in fastest_by_shape(panel).itertuples():  # what is left to the read, m by m
+            ax.annotate(
+                f"{fastest.read_multiple:.2g}x",
+                (fastest.m, fastest.best_gbytes_per_s),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=8,
+            )
         _log_panel(ax, n_x)
     axes[0].set_ylabel("GB/s of X per gradient step (fastest round)")
     return axes

@@ -7,6 +7,7 @@ import pandas as pd
 
 from bench.analysis.analyse import Analysis
 from bench.analysis.claims import ALL_CORES
+from bench.analysis.ratios import fastest_by_shape
 from bench.records.schema import CASE, NARROW, STEP, TRAIN, WIDE, dtypes_in
 from bench.reporting.format import by_size, interval_text, setting_title, settings_in, threads_text
 from bench.text import number_text
@@ -116,8 +117,22 @@ def bandwidth_section(found: Analysis) -> str:
             }
         )
         .to_markdown(index=False, floatfmt=".3g"),
+        "",
+        f"The fastest step at every measured shape, {threads_text(fastest.threads)}, float64, in reads of X "
+        "(1x: as fast as reading X once):",
+        "",
+        _fastest_by_shape_table(found.read_limit),
     ]
     return "\n".join(lines)
+
+
+def _fastest_by_shape_table(limits: pd.DataFrame) -> str:
+    """A row per m, a column per n_x: the fastest step as installed there, e.g. '1.55x [1.5, 1.6] numba_fused'."""
+    rows = fastest_by_shape(limits)
+    rows = rows[rows.setting == ALL_CORES]
+    cells = rows.assign(cell=[f"{_reads_text(row)} {row.impl}" for _, row in rows.iterrows()])
+    pivot = cells.pivot(index="m", columns="n_x", values="cell").fillna("")
+    return pivot.rename(columns=lambda n_x: f"n_x = {n_x}").reset_index().to_markdown(index=False)
 
 
 def _reads_text(row: pd.Series) -> str:
