@@ -111,6 +111,15 @@ def test_the_same_counts_are_the_same_and_a_moved_case_is_slower() -> None:
     assert set(small.verdict) == {"same"}
 
 
+def test_a_move_of_a_few_thousand_instructions_is_layout_not_a_change() -> None:
+    # As measured: the same step counted from two checkouts, 150,266 against 147,038 instructions (2.15%).
+    tiny = {("fully_vectorized", 100): 150_266 / 0.5}  # instructions = half the cycles in _counts
+    moved = compare_counts([_counts(tiny)] * 2, [_counts({("fully_vectorized", 100): 147_038 / 0.5})])
+    assert list(moved.verdict) == ["same"]
+    doubled = compare_counts([_counts(tiny)] * 2, [_counts({("fully_vectorized", 100): 2 * 150_266 / 0.5})])
+    assert list(doubled.verdict) == ["slower"]  # past SMALLEST_MOVE: a change, however small the step
+
+
 def test_estimated_cycles_alone_gate_only_past_what_layout_moved_them() -> None:
     def with_cycles(factor: float) -> pd.DataFrame:
         head = _counts(BASE)

@@ -17,7 +17,12 @@ moved by up to 2.2% (its last-level misses by 6%) when the same code was counted
 implementations than before: one case, X of 8 MB in a simulated last level of 8 MB, where a few addresses
 decide which lines stay. So instructions gate at 2% (hundreds of times their spread, below the smallest
 change the check must catch: about 5% more Python work per example in a loop moved its instructions 5%),
-and estimated cycles at 5%, above what layout alone moved them.
+and estimated cycles at 5%, above what layout alone moved them. A move must also be larger than
+SMALLEST_MOVE of its unit: the same code counted from two checkouts at paths of different lengths (a worktree
+of the base under a long temporary path, head where it is) differed by 3,228 instructions in a step of 150,266
+(2.15%, the quick grid's smallest case, fully_vectorized at m = 100, n_x = 10) and 6,000 estimated cycles, the
+same in every repeat: the process's layout moves with its paths and environment, by a few thousand
+instructions whatever the step's size.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bench.records.schema import CASE
 
 THRESHOLD = 0.02  # head / base of instructions beyond 1.02: slower
 CYCLES_THRESHOLD = 0.05  # head / base of estimated cycles beyond 1.05: slower
+SMALLEST_MOVE = 10_000  # instructions (or estimated cycles) per step: ~3x what the checkout's paths moved
 REPEAT_SPREAD = 0.005  # two counts of the same code within 0.5% of each other (both measures): a stable case
 MEASURES = ("estimated_cycles", "instructions")
 
@@ -58,9 +64,18 @@ def compare_counts(
         spreads = [_spread(base_values[measure].to_numpy(float)) for measure in MEASURES]
         row["base_spread"] = max(spreads)
         row["base_cycles"] = float(base_values.estimated_cycles.median())
+        row["base_instructions"] = float(base_values.instructions.median())
         row["verdict"] = _verdict(row, threshold, spread)
         rows.append(row)
-    columns = [*CASE, "base_cycles", "estimated_cycles_ratio", "instructions_ratio", "base_spread", "verdict"]
+    columns = [
+        *CASE,
+        "base_instructions",
+        "base_cycles",
+        "estimated_cycles_ratio",
+        "instructions_ratio",
+        "base_spread",
+        "verdict",
+    ]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
@@ -79,7 +94,14 @@ def _spread(values: np.ndarray) -> float:
 def _verdict(row: dict, threshold: float, spread: float) -> str:
     if row["base_spread"] > spread:
         return "unstable"
-    instructions, cycles = row["instructions_ratio"], row["estimated_cycles_ratio"]
+    # A ratio counts only where the move is larger than SMALLEST_MOVE too; else it is left at 1.
+    instructions, cycles = (
+        ratio if abs(ratio - 1) * base > SMALLEST_MOVE else 1.0
+        for ratio, base in (
+            (row["instructions_ratio"], row["base_instructions"]),
+            (row["estimated_cycles_ratio"], row["base_cycles"]),
+        )
+    )
     if instructions > 1 + threshold or cycles > 1 + CYCLES_THRESHOLD:
         return "slower"
     if instructions < 1 / (1 + threshold) or cycles < 1 / (1 + CYCLES_THRESHOLD):
