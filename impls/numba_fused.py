@@ -11,7 +11,7 @@ A block is all n_x rows of X for a run of RUN_BYTES of examples; with
 examples as columns, each row of a block is a contiguous run of X, so both
 passes stream, four rows at a time so that z (or dz) is swept once per four
 rows. The passes are software-pipelined: pass 2 of one block runs in the
-same sweep over the rows as pass 1 of the next (`_pass_2_with_next_pass_1`),
+same sweep over the rows as pass 1 of the next (`_pass_2_and_pass_1`),
 so that memory keeps streaming while the cached block is summed (alone,
 pass 2 left memory idle: 0.5x a read of X at n_x = 100, 1x at n_x = 1000).
 Threads take consecutive runs of blocks (`prange`) and keep partial
@@ -84,52 +84,22 @@ def _per_example(z, y, dz):  # type: ignore[no-untyped-def]
 
 
 @_part
-def _pass_2(X, start, dz, dw):  # type: ignore[no-untyped-def]
-    """dw += X[:, start:start + dz.size] dz, from cache, four rows per sweep over dz, last rows first.
-
-    Last rows first: pass 1 has just read them, so they are still in L2,
-    while the first ones may have moved out to L3. In pass 1's order, each
-    row brought back would evict the next one needed (a cyclic scan of more
-    than the cache misses every time). Each row's sum over the block is in
-    X's type (a few hundred terms per SIMD lane), then added to the float64 dw.
+def _pass_2_and_pass_1(X, start, dz, dw, weights, b, next_start, z):  # type: ignore[no-untyped-def]
+    """dw += X[:, start:start + n] dz (from cache) and z = w.T X[:, next_start:next_start + n] + b (the next
+    block, from memory), n = dz.size, in one sweep over the rows: the next block streams in while this one is
+    summed. Each row's sum over the block is in X's type (a few hundred terms per SIMD lane), then added to the
+    float64 dw. Every block's pass 2 runs here, whatever the next (`_fused`), so that a block's sums round
+    alike whichever thread takes it.
     """
     n_x = X.shape[0]
-    stop = start + dz.size
-    zero = float_format(X).zero
-    for j in range(n_x - 1, n_x - n_x % ROWS - 1, -1):
-        row = X[j, start:stop]
-        acc = zero
-        for k in range(dz.size):
-            acc += row[k] * dz[k]
-        dw[j] += acc
-    for j in range(n_x - n_x % ROWS - ROWS, -1, -ROWS):
-        r0, r1, r2, r3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-        a0 = a1 = a2 = a3 = zero
-        for k in range(dz.size):
-            dz_k = dz[k]
-            a0 += r0[k] * dz_k
-            a1 += r1[k] * dz_k
-            a2 += r2[k] * dz_k
-            a3 += r3[k] * dz_k
-        dw[j] += a0
-        dw[j + 1] += a1
-        dw[j + 2] += a2
-        dw[j + 3] += a3
-
-
-@_part
-def _pass_2_with_next_pass_1(X, start, dz, dw, weights, b, z):  # type: ignore[no-untyped-def]
-    """`_pass_2` of the block at `start` (from cache) and `_pass_1` of the next one, of the same size, into z
-    (from memory), in one sweep over the rows: the next block streams in while this one is summed."""
-    n_x = X.shape[0]
     n = dz.size
-    stop, next_stop = start + n, start + 2 * n
+    stop, next_stop = start + n, next_start + n
     zero = float_format(X).zero
     z[:] = b
     for j in range(0, n_x - n_x % ROWS, ROWS):
         c0, c1, c2, c3 = X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop]
-        r0, r1 = X[j, stop:next_stop], X[j + 1, stop:next_stop]
-        r2, r3 = X[j + 2, stop:next_stop], X[j + 3, stop:next_stop]
+        r0, r1 = X[j, next_start:next_stop], X[j + 1, next_start:next_stop]
+        r2, r3 = X[j + 2, next_start:next_stop], X[j + 3, next_start:next_stop]
         w0, w1, w2, w3 = weights[j], weights[j + 1], weights[j + 2], weights[j + 3]
         a0 = a1 = a2 = a3 = zero
         for k in range(n):
@@ -144,7 +114,7 @@ def _pass_2_with_next_pass_1(X, start, dz, dw, weights, b, z):  # type: ignore[n
         dw[j + 2] += a2
         dw[j + 3] += a3
     for j in range(n_x - n_x % ROWS, n_x):
-        row, next_row, w_j = X[j, start:stop], X[j, stop:next_stop], weights[j]
+        row, next_row, w_j = X[j, start:stop], X[j, next_start:next_stop], weights[j]
         acc = zero
         for k in range(n):
             z[k] += w_j * next_row[k]
@@ -177,14 +147,14 @@ def _fused(X, y, weights, b, block, n_threads, parts=PASS_2):  # type: ignore[no
                 db, cost = _per_example(z, y[start:stop], dz)
                 partial_db[run] += db
                 partial_cost[run] += cost
-            if blk + 1 == last:
-                if parts == PASS_2:
-                    _pass_2(X, start, dz, partial_dw[run])
-            elif parts == PASS_2 and stop + z.size <= m:  # a next block of the same size: pipelined
-                _pass_2_with_next_pass_1(X, start, dz, partial_dw[run], weights, b, z)
-            else:
-                if parts == PASS_2:
-                    _pass_2(X, start, dz, partial_dw[run])
+            has_next = blk + 1 < last
+            if parts == PASS_2:
+                # With the next block when it has this one's size; else this block's own rows again, from
+                # cache, into z, which is spent: one code path sums every block, whatever the thread split.
+                same_size = has_next and stop + z.size <= m
+                _pass_2_and_pass_1(X, start, dz, partial_dw[run], weights, b, stop if same_size else start, z)
+                has_next = has_next and not same_size  # its pass 1 is done
+            if has_next:
                 _pass_1(X, stop, weights, b, z_buffer[: min(block, m - stop)])
     return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
 
