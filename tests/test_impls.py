@@ -10,7 +10,7 @@ from operator import attrgetter
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -112,6 +112,7 @@ def test_step_does_not_mutate_its_inputs(impl, problem: Problem) -> None:
 @careful_by_name
 @settings(max_examples=200, deadline=None)
 @given(p=problems())
+@example(p=validate([[-7.0], [27.0]], [[1.0]], [[-1.0], [26.0]], 0.0))  # z = 709: dz = e^-709 is subnormal
 def test_property_agreement_and_bounds(impl, p: Problem) -> None:
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is fine
         got = impl.step(*p)
@@ -122,6 +123,14 @@ def test_property_agreement_and_bounds(impl, p: Problem) -> None:
         max_abs_z = float(np.max(np.abs(p.w.T @ p.X + p.b)))
         assert got.cost == pytest.approx(ref.cost, rel=1e-9, abs=1e-15 * max_abs_z)
         got = got._replace(cost=ref.cost)
+        # XLA on the CPU flushes subnormal numbers to zero: where |z| > 708, dz = e^-|z| is subnormal and counts
+        # as 0, so each term x dz / m may be lost, and dw_j may be off by at most mean |x_j| times the smallest
+        # normal number (z = 709 gave JAX dw = 0 against 3.3e-307). Past that, the relative bound below.
+        tiny = float(np.finfo(p.X.dtype).tiny)
+        flushed = np.abs(got.dw - ref.dw)[:, 0] <= np.abs(p.X).mean(axis=1) * tiny
+        got = got._replace(
+            dw=np.where(flushed[:, None], ref.dw, got.dw), db=ref.db if abs(got.db - ref.db) <= tiny else got.db
+        )
     assert relative_error(got, ref, p) <= 1e-9
     # dz lies in [-1, 1], so each |dw_j| is at most the mean |x_j|.
     assert np.all(np.abs(got.dw[:, 0]) <= np.abs(p.X).mean(axis=1) * (1 + 1e-12))
