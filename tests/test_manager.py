@@ -198,12 +198,18 @@ def test_a_worker_learns_its_measured_sizes_per_dtype(two_dtypes_run: Path) -> N
 
 
 @pytest.mark.slow
-def test_workers_share_jax_compilations_within_a_thread_count(tmp_path: Path) -> None:
+def test_workers_share_jax_compilations_within_a_thread_count_and_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     run = Sweep(settings(tmp_path), Console(file=sys.stderr), FAKE_WORKER)
     one, two = (run.worker_environment(threads) for threads in (1, 2))
     assert one["OMP_NUM_THREADS"] == "1" and two["OMP_NUM_THREADS"] == "2"
     caches = [Path(environment["JAX_COMPILATION_CACHE_DIR"]) for environment in (one, two)]
     assert caches[0] != caches[1] and all(cache.parent == tmp_path / ".sizes" for cache in caches)  # removed at the end
+    for environment in (one, two):
+        assert Path(environment["PYTHONPYCACHEPREFIX"]).parent == tmp_path / ".sizes"
+        assert "PYTHONDONTWRITEBYTECODE" not in environment
 
 
 @pytest.mark.slow
