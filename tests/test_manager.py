@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from bench.measure.facts import registry_facts
 from bench.measure.manager import Sweep, SweepSettings, SweepState
-from bench.measure.plan import CaseSpec, WorkerKey, pass_order, worker_cases
+from bench.measure.plan import CaseSpec, WorkerKey, pass_order, process_groups, size_major, worker_cases, worker_keys
 from bench.measure.profiles import PROFILES, DtypeAt
 from bench.measure.threads import relevant_environment
 from bench.records import journal
@@ -88,7 +89,7 @@ def test_a_hung_worker_is_killed_and_the_sweep_goes_on(fake_run) -> None:
 
 
 @pytest.mark.slow
-def test_each_pass_starts_further_along_the_workers(fake_run) -> None:
+def test_each_pass_starts_further_along_the_processes(fake_run) -> None:
     output, _ = fake_run
     started = [(r["pass"], WorkerKey(r["impl"], r["threads"])) for r in journal.read(output) if r["kind"] == "worker"]
     order: dict[int, list[WorkerKey]] = {}
@@ -96,8 +97,54 @@ def test_each_pass_starts_further_along_the_workers(fake_run) -> None:
         order.setdefault(pass_number, [])
         if key not in order[pass_number]:
             order[pass_number].append(key)
-    keys = [WorkerKey("fully_vectorized", 1), WorkerKey("fully_vectorized", 2), WorkerKey("double_loop", 1)]
-    assert order == {1: keys, 2: keys[1:] + keys[:1], 3: keys[2:] + keys[:2]}
+    # Two processes: double_loop and fully_vectorized with one thread share one (the loop first), then
+    # fully_vectorized with two; over three passes the rotation starts at the second process in the third.
+    ours, numpy_2 = [WorkerKey("double_loop", 1), WorkerKey("fully_vectorized", 1)], [WorkerKey("fully_vectorized", 2)]
+    assert order == {1: ours + numpy_2, 2: ours + numpy_2, 3: numpy_2 + ours}
+
+
+def test_this_projects_workers_share_processes_where_their_pools_allow() -> None:
+    impls = ("double_loop", "fully_vectorized", "numba_fused", "sklearn_peer", "dask_array")
+    facts = registry_facts(impls)
+    assert {name: facts[name].shares for name in impls} == {
+        "double_loop": "numpy",
+        "fully_vectorized": "numpy",
+        "numba_fused": "numba",
+        "sklearn_peer": None,  # a peer: a process of its own
+        "dask_array": None,  # a preparation of its own (its cluster)
+    }
+    keys = worker_keys(impls, (1, 2), {name: facts[name].parallel for name in impls})
+    groups = process_groups(keys, {name: facts[name].shares for name in impls})
+    one = [WorkerKey(name, 1) for name in impls[:3]]  # one thread: no pool runs beside a step
+    assert groups == [
+        tuple(one),
+        (WorkerKey("fully_vectorized", 2),),  # BLAS's threads and numba's, never side by side
+        (WorkerKey("numba_fused", 2),),
+        (WorkerKey("sklearn_peer", 1),),
+        (WorkerKey("sklearn_peer", 2),),
+        (WorkerKey("dask_array", 1),),
+        (WorkerKey("dask_array", 2),),
+    ]
+
+
+def test_a_shared_process_measures_size_by_size_each_implementation_in_its_order() -> None:
+    grid = dataclasses.replace(GRID, m=(10, 20), dtypes_at=(DtypeAt("float32", ((20, 2),)),))
+    impls = ["fully_vectorized", "double_loop"]
+    cases = [case for impl in impls for case in worker_cases(WorkerKey(impl, 1), grid)]
+    first, second = (size_major(cases, impls, pass_number) for pass_number in (1, 2))
+    assert [(c.kind, c.m, c.dtype, c.impl) for c in first] == [
+        ("step", 10, "float64", "fully_vectorized"),
+        ("step", 10, "float64", "double_loop"),
+        ("step", 20, "float64", "fully_vectorized"),
+        ("step", 20, "float64", "double_loop"),
+        ("step", 20, "float32", "fully_vectorized"),
+        ("step", 20, "float32", "double_loop"),
+        ("train", 30, "float64", "fully_vectorized"),
+        ("train", 30, "float64", "double_loop"),
+    ]
+    assert [c.impl for c in second[:2]] == ["double_loop", "fully_vectorized"]  # one further along each pass
+    for impl in impls:  # an implementation's own cases keep their order: the budget predicts from smaller sizes
+        assert [c for c in first if c.impl == impl] == [c for c in cases if c.impl == impl]
 
 
 def test_rotation_spreads_each_workers_passes_apart() -> None:

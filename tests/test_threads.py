@@ -78,7 +78,7 @@ def test_pools_started_with_fewer_threads_than_cores_keep_that_many_cores() -> N
 def test_a_worker_gets_the_threads_it_was_asked_for(tmp_path, threads: int) -> None:
     """A real worker of the parallel peer (numpy's and scipy's OpenBLAS, OpenMP, numba) reads its pools back."""
     case = CaseSpec("step", "sklearn_peer", threads, 20, 3)
-    spec = WorkerSpec("sklearn_peer", threads, 1, [case], True, 30.0, 10, 2, 0.001, 2, str(tmp_path), [], False)
+    spec = WorkerSpec(("sklearn_peer",), threads, 1, [case], True, 30.0, 10, 2, 0.001, 2, str(tmp_path), [], False)
     events: list[dict] = []
     ended = run_worker(WORKER_COMMAND, spec, thread_environment(threads), 120, events.append)
     assert ended.returncode == 0, ended.stderr
@@ -99,7 +99,7 @@ def test_a_worker_refuses_to_measure_with_the_wrong_threads(tmp_path) -> None:
     if all_cores() < 2:
         pytest.skip("needs 2 cores to ask for a count the environment contradicts")
     spec = WorkerSpec(
-        "fully_vectorized",
+        ("fully_vectorized",),
         1,
         1,
         [CaseSpec("step", "fully_vectorized", 1, 20, 3)],
@@ -124,7 +124,7 @@ def test_a_worker_refuses_to_measure_with_the_wrong_threads(tmp_path) -> None:
 @pytest.mark.parametrize("threads", sorted({1, all_cores()}))
 def test_a_jax_worker_reads_back_xla_with_the_threads_it_asked_for(tmp_path, threads: int) -> None:
     case = CaseSpec("step", "jax_peer", threads, 20, 3, "float32")
-    spec = WorkerSpec("jax_peer", threads, 1, [case], True, 30.0, 10, 2, 0.001, 2, str(tmp_path), [], False)
+    spec = WorkerSpec(("jax_peer",), threads, 1, [case], True, 30.0, 10, 2, 0.001, 2, str(tmp_path), [], False)
     events: list[dict] = []
     ended = run_worker(WORKER_COMMAND, spec, thread_environment(threads), 120, events.append)
     assert ended.returncode == 0, ended.stderr

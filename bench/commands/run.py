@@ -24,17 +24,18 @@ def add_parser(commands: Any) -> None:
         "run",
         help="sweep implementations x m x n_x, then write results.csv and the report",
         description="Sweep every selected implementation over the profile's sizes with pytest-benchmark. "
-        "Each implementation runs in worker processes of its own, one per thread count, with its thread "
-        "pools sized before any library loads; every case is measured in several passes, the order of "
-        "workers rotated from pass to pass. Each finished case is written to OUTPUT at once (cases.jsonl), "
-        "so an interrupted run keeps what it measured; --resume goes on from there. A case predicted to "
-        "exceed --budget is not timed and is reported as extrapolated.",
+        "Each implementation runs in worker processes, one per thread count and pass, with its thread "
+        "pools sized before any library loads (this project's implementations share one where no two "
+        "libraries' pools would run side by side; each peer has its own); every case is measured in several "
+        "passes, the order of processes rotated from pass to pass. Each finished case is written to OUTPUT "
+        "at once (cases.jsonl), so an interrupted run keeps what it measured; --resume goes on from there. A "
+        "case predicted to exceed --budget is not timed and is reported as extrapolated.",
     )
     run.add_argument(
         "--profile",
         choices=PROFILES,
         default="default",
-        help="size grid: quick (~1.5 min; no peer libraries), default (~5.5 min), fine (seven n_x, ~11 min), "
+        help="size grid: quick (~1 min; no peer libraries), default (~7 min), fine (seven n_x, ~11 min), "
         "full (long; m up to 1e7). "
         "Default: default",
     )

@@ -9,19 +9,25 @@ libraries) in seconds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from bench.measure.plan import CaseSpec
 from bench.records.schema import TRAIN
 
+if TYPE_CHECKING:
+    from impls import Implementation
+
 
 class ImplFacts(NamedTuple):
-    """An implementation's label (how charts name it) and whether one step uses several threads."""
+    """An implementation's label (how charts name it), whether one step uses several threads, and the library whose
+    threads those are when it may share a worker process with others of this project (plan.process_groups): "numpy"
+    (BLAS) or "numba"; None for the peers and for implementations with a preparation of their own (dask)."""
 
     label: str
     parallel: bool
+    shares: str | None = None
 
 
 def registry_facts(names: Iterable[str]) -> dict[str, ImplFacts]:
@@ -29,7 +35,12 @@ def registry_facts(names: Iterable[str]) -> dict[str, ImplFacts]:
     # Imported here: it loads every implementation and numba, which a manager given its facts never needs.
     from impls import IMPLEMENTATIONS
 
-    return {name: ImplFacts(IMPLEMENTATIONS[name].label, IMPLEMENTATIONS[name].parallel) for name in names}
+    return {name: _facts(IMPLEMENTATIONS[name]) for name in names}
+
+
+def _facts(impl: Implementation) -> ImplFacts:
+    ours = not impl.peer and impl.preparation is None  # this project's compiled implementations are numba's
+    return ImplFacts(impl.label, impl.parallel, ("numba" if impl.compiled else "numpy") if ours else None)
 
 
 def case_info(case: CaseSpec, facts: ImplFacts, iterations: int) -> dict[str, Any]:

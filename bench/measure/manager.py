@@ -1,16 +1,18 @@
 """The manager of a sweep: plans passes and workers, runs them one at a time, journals what they send.
 
     bench run (manager)
-       ├─ pass 1: worker(impl A, 1 thread), worker(impl A, all cores), worker(impl B, ...), ...
-       ├─ pass 2: the same workers, starting further along the list, on the cases pass 1 measured
+       ├─ pass 1: process(ours, 1 thread), process(numpy's, all cores), process(peer A, 1 thread), ...
+       ├─ pass 2: the same processes, starting further along the list, on the cases pass 1 measured
        └─ pass 3 ...
 
 One worker process runs at a time, so no two libraries' thread pools share
-the cores. A worker that crashes or hangs costs its current case only: the
-case is recorded as failed (with the tail of the worker's stderr) or timed
-out, and a fresh worker goes on with the rest. Every record reaches the
-journal before the next case starts, so an interrupted run (Ctrl-C, kill -9)
-keeps what it measured and `--resume` goes on from there.
+the cores; this project's implementations share processes where their pools
+allow (plan.process_groups). A process that crashes or hangs costs its
+current case only: the case is recorded as failed (with the tail of the
+process's stderr) or timed out, and a fresh process goes on with the rest.
+Every record reaches the journal before the next case starts, so an
+interrupted run (Ctrl-C, kill -9) keeps what it measured and `--resume` goes
+on from there.
 """
 
 from __future__ import annotations
@@ -27,14 +29,23 @@ from rich.console import Console
 
 from bench.measure.budget import calls_per_case
 from bench.measure.facts import ImplFacts, case_info, registry_facts
-from bench.measure.plan import CaseSpec, WorkerKey, loops_paired_with, pass_order, worker_cases, worker_keys
+from bench.measure.plan import (
+    CaseSpec,
+    WorkerKey,
+    loops_paired_with,
+    pass_order,
+    process_groups,
+    size_major,
+    worker_cases,
+    worker_keys,
+)
 from bench.measure.process import WORKER_COMMAND, run_worker
 from bench.measure.profiles import Grid
 from bench.measure.progress import SweepProgress
 from bench.measure.threads import relevant_environment, thread_environment
 from bench.measure.worker import WorkerSpec
 from bench.records import journal
-from bench.records.schema import DEFAULT_DTYPE, STEP
+from bench.records.schema import CAREFUL_LOOP, DEFAULT_DTYPE, NOTES_LOOP, STEP
 
 SIZE_CACHE = ".sizes"  # inside the run directory; removed when the sweep completes
 
@@ -150,13 +161,14 @@ class Sweep:
         grid = self.settings.grid
         parallel = {name: self.facts[name].parallel for name in self.settings.impls}
         keys = worker_keys(self.settings.impls, self.settings.threads, parallel)
+        processes = self.groups(keys)
         interrupted = False
         deadline = time.monotonic() + grid.sweep_s  # the time budget, counted from this invocation's start
         with SweepProgress(self.console, self._planned(keys)) as self.progress:
             try:
                 for pass_number in range(1, grid.passes + 1):
-                    for key in pass_order(keys, pass_number, grid.passes):
-                        self._run_worker(key, pass_number)
+                    for group in pass_order(processes, pass_number, grid.passes):
+                        self._run_worker(group, pass_number)
                 self._refine(deadline)
             except KeyboardInterrupt:
                 interrupted = True
@@ -171,8 +183,8 @@ class Sweep:
 
     def _refine(self, deadline: float) -> None:
         """Extra passes, up to the grid's most_passes, of the cases `refine` names, until it names none or the
-        `deadline` (time.monotonic) passes. In each, the workers with the most such cases go first: a process costs
-        its start-up whatever it measures. The cases of one pass are chosen before it begins."""
+        `deadline` (time.monotonic) passes. In each, the processes with the most such cases go first: a process
+        costs its start-up whatever it measures. The cases of one pass are chosen before it begins."""
         grid = self.settings.grid
         if self.refine is None:
             return
@@ -185,14 +197,21 @@ class Sweep:
             by_worker: dict[WorkerKey, list[str]] = {}
             for case in wanted:
                 by_worker.setdefault(WorkerKey(case.impl, case.threads), []).append(case.id)
-            for key, ids in sorted(by_worker.items(), key=lambda item: -len(item[1])):
+            groups = [(group, [i for key in group for i in by_worker[key]]) for group in self.groups(list(by_worker))]
+            for group, ids in sorted(groups, key=lambda item: -len(item[1])):
                 if time.monotonic() >= deadline:
                     return
-                self._run_worker(key, pass_number, frozenset(ids))
+                self._run_worker(group, pass_number, frozenset(ids))
 
     def run_so_far(self) -> dict[str, Any]:
         """The journal as a run's JSON (its cases and the settings the analysis needs), for `refine`."""
         return journal.split_records(journal.read(self.output)) | {"run": {"all_cores": self.settings.all_cores}}
+
+    def groups(self, keys: list[WorkerKey]) -> list[tuple[WorkerKey, ...]]:
+        """The processes that measure these workers (plan.process_groups), the loops first in theirs: pass 1 then
+        budgets a loop's case at each size before the steps timed beside it, which learn its time there."""
+        loops_first = sorted(keys, key=lambda key: key.impl not in (CAREFUL_LOOP, NOTES_LOOP))
+        return process_groups(loops_first, {name: facts.shares for name, facts in self.facts.items()})
 
     def _planned(self, keys: list[WorkerKey]) -> tuple[int, int]:
         """(units of work, units already done): a unit is one case in one pass."""
@@ -206,15 +225,22 @@ class Sweep:
                 done += sum(self.state.status(case, p) is not None for p in range(1, passes + 1))
         return total, done
 
-    def _run_worker(self, key: WorkerKey, pass_number: int, only: frozenset[str] | None = None) -> None:
-        """Run the worker's remaining cases of this pass (of `only`, when given); restart it after a crash or hang,
+    def _todo(self, group: tuple[WorkerKey, ...], pass_number: int, only: frozenset[str] | None) -> list[CaseSpec]:
+        """The process's cases still to measure in this pass, in the order it measures them."""
+        cases = [case for key in group for case in self.state.todo(key, pass_number, self.settings.grid, only)]
+        return size_major(cases, [key.impl for key in group], pass_number)
+
+    def _run_worker(self, group: tuple[WorkerKey, ...], pass_number: int, only: frozenset[str] | None = None) -> None:
+        """Run the process's remaining cases of this pass (of `only`, when given); restart it after a crash or hang,
         minus that case."""
         grid = self.settings.grid
-        loops = loops_paired_with(key.impl, self.settings.impls)
-        while cases := self.state.todo(key, pass_number, grid, only):
+        threads = group[0].threads
+        loops = {key.impl: loops_paired_with(key.impl, self.settings.impls) for key in group}
+        while cases := self._todo(group, pass_number, only):
+            known = sorted({known for key in group for known in self.state.known(key, loops[key.impl])})
             spec = WorkerSpec(
-                impl=key.impl,
-                threads=key.threads,
+                impls=tuple(key.impl for key in group),
+                threads=threads,
                 pass_number=pass_number,
                 cases=cases,
                 first_pass=pass_number == 1,
@@ -224,21 +250,21 @@ class Sweep:
                 max_time_s=grid.max_time_s,
                 iterations=grid.train_iterations,
                 cache=str(self.cache),
-                known=self.state.known(key, loops),
+                known=known,
                 machine_info=not self.have_machine_info,
                 loops=loops,
                 loop_pair_s=grid.loop_pair_s,
             )
             assert self.progress is not None
-            self.progress.worker(key, pass_number, grid.passes)
+            self.progress.worker(spec.impls, threads, pass_number, grid.passes)
             ended = run_worker(
                 self.worker_command,
                 spec,
-                self.worker_environment(key.threads),
+                self.worker_environment(threads),
                 self.case_limit_s,
-                lambda event: self._on_event(event, key, pass_number),
+                lambda event: self._on_event(event, group, pass_number),
             )
-            remaining = self.state.todo(key, pass_number, grid, only)
+            remaining = self._todo(group, pass_number, only)
             if not remaining:
                 continue
             if ended.returncode == 0 and ended.current is None:
@@ -281,15 +307,17 @@ class Sweep:
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
         return environment | self.settings.environment  # e.g. the dask scheduler's address
 
-    def _on_event(self, event: dict[str, Any], key: WorkerKey, pass_number: int) -> None:
+    def _on_event(self, event: dict[str, Any], group: tuple[WorkerKey, ...], pass_number: int) -> None:
         kind = event.get("event")
         if kind == "case":
             self._record(pass_number, event["benchmark"])
         elif kind == "worker":
-            record = {"kind": "worker", "impl": key.impl, "threads": key.threads, "pass": pass_number}
-            journal.append(self.output, record | {"readback": event["readback"], "mismatches": event["mismatches"]})
+            for key in group:  # what the process read back holds for each of its workers
+                record = {"kind": "worker", "impl": key.impl, "threads": key.threads, "pass": pass_number}
+                journal.append(self.output, record | {"readback": event["readback"], "mismatches": event["mismatches"]})
+            names = ", ".join(key.impl for key in group)
             for problem in event["mismatches"]:
-                self.console.print(f"[yellow]threads[/] {key.impl} asked for {key.threads}: {problem}")
+                self.console.print(f"[yellow]threads[/] {names} asked for {group[0].threads}: {problem}")
         elif kind == "machine":
             journal.append(self.output, {"kind": "machine", "machine_info": event["machine_info"]})
             self.have_machine_info = True

@@ -104,9 +104,9 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About a minute on 2 cores (its two passes ~55 s here; extra passes while the minute lasts): this project's
-    # implementations only (11 workers x 2 passes, each a process; the peer libraries' imports and compiles cost
-    # seconds per worker), small sizes, loops paired up to 20 ms a call.
+    # About a minute on 2 cores (its two passes ~25 s here, then up to two extra passes: 36 s): this
+    # project's implementations only (in 3 processes per pass; the peer libraries' imports and compiles cost
+    # seconds per process), small sizes, loops paired up to 20 ms a call.
     "quick": Grid(
         m=(100, 1_000, 10_000),
         n_x=(10, 100),
@@ -125,16 +125,15 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About seven minutes on 2 cores (its three passes ~370 s here, then extra passes up to 420 s, + 10 s
-    # report; 5 is the goal, not met: 303 s before paired trials, whose loops in every worker cost ~40 s); X
-    # stays at or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py)
-    # draw the claims' boundaries between them. A case costs at most 10 s over its passes: past that the models
-    # extrapolate it (the Python loops at the largest sizes). Measured where the time goes: 17 workers x 3
-    # passes each start a process (1.0 s for numpy's, 1.6 s numba's or dask's, 2.7 s JAX's, 3.4 s
-    # scikit-learn's: 114 s in all), and the sizes of 800 MB cost ~1.3 s per worker and pass beyond their
-    # timing (the first 800 MB a process touches costs 1.5 s, later ones 0.25 s: this VM backs freed memory
-    # lazily; then X's read and a compiled step's first call); trials take 112 s. So the notes' code as
-    # written runs on 9 sizes of its own, where its loops can be measured.
+    # About seven minutes on 2 cores: its three passes ~300 s here, then extra passes of the cells not yet settled
+    # up to 420 s, + 15 s report (5 minutes is the goal, not met: the extra passes are what narrow the widest
+    # intervals, from 1.9-2.3x to 1.25-1.34x at p90, measured). X stays at or under 800 MB (m * n_x <= 1e8).
+    # Decades of m and of n_x: the cost models (analysis/model.py) draw the claims' boundaries between them. A
+    # case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops at the
+    # largest sizes). Where the time of a pass goes, measured: 9 processes (this project's implementations share
+    # 3, plan.process_groups; each peer has its own), the peers' ~60 s of the ~100; an X of 800 MB costs 1.4 s to
+    # load in each new process (this VM backs fresh memory lazily), then X's read and a compiled step's first call.
+    # So the notes' code as written runs on 9 sizes of its own, where its loops can be measured.
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
         n_x=(1, 10, 100, 1_000),

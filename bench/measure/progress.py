@@ -15,8 +15,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench.measure.plan import WorkerKey
-
 SHOWN = 4  # cases named when an extra pass starts
 
 
@@ -52,10 +50,11 @@ class SweepProgress:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
-    def worker(self, key: WorkerKey, pass_number: int, passes: int) -> None:
-        """A worker starts: say which pass and which implementation and threads."""
+    def worker(self, impls: tuple[str, ...], threads: int, pass_number: int, passes: int) -> None:
+        """A worker process starts: say which pass, which implementations and threads."""
         self._where = f"pass {pass_number}/{passes}" if pass_number <= passes else f"extra pass {pass_number}"
-        self._progress.update(self._task, description=f"{self._where} {key.impl} threads={key.threads}", refresh=True)
+        description = f"{self._where} {', '.join(impls)} threads={threads}"
+        self._progress.update(self._task, description=description, refresh=True)
 
     def refining(self, pass_number: int, case_ids: list[str]) -> None:
         """An extra pass starts: say how many cases are not yet settled, and which (the first few)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -42,7 +42,7 @@ class WorkerPlugin:
         want_machine_info: bool,
         min_rounds: int,
         trial_s: float = 0.03,
-        loops: tuple[str, ...] = (),
+        loops: Mapping[str, tuple[str, ...]] | None = None,
         loop_pair_s: float = 0.0,
         pass_number: int = 1,
     ) -> None:
@@ -51,7 +51,8 @@ class WorkerPlugin:
         self.pools = pools  # the thread pools' sizes as read back in this worker, recorded with every case
         self.want_machine_info = want_machine_info
         self.min_rounds = min_rounds
-        self.trial_s, self.loops, self.loop_pair_s, self.pass_number = trial_s, loops, loop_pair_s, pass_number
+        self.trial_s, self.loop_pair_s, self.pass_number = trial_s, loop_pair_s, pass_number
+        self.loops = dict(loops or {})  # by implementation: the loops its steps are timed beside
         self.preparer = preparer
         self.iterations = iterations
         self.emit = emit
@@ -86,7 +87,8 @@ class WorkerPlugin:
         """
         case = self._current
         assert case is not None, "time_step without start_step"
-        members = self.preparer.members(case, prepared, self.loops, self.loop_pair_s)
+        loops = self.loops.get(case.impl, ())
+        members = self.preparer.members(case, prepared, loops, self.loop_pair_s)
         count = trial_count(members, self.trial_s, self.min_rounds, MOST_TRIALS)
         times = run_trials(members, count, random.Random(f"{case.id} pass {self.pass_number}"))
         step = times[STEP_MEMBER]
@@ -95,7 +97,7 @@ class WorkerPlugin:
             info["read_s"] = min(times[READ_MEMBER])
         info["gbytes_per_s"] = info["bytes_x"] / statistics.median(step) / 1e9
         info |= self.preparer.after_timing(case)
-        for loop in self.loops:
+        for loop in loops:
             if loop in times:  # sizes this worker meets later are predicted from these
                 self.preparer.predictor.record(loop, case.m, case.n_x, statistics.median(times[loop]), case.dtype)
         self.preparer.record(case, statistics.median(step))

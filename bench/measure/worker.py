@@ -1,4 +1,5 @@
-"""A worker process: one implementation, one thread count, one pass of its cases.
+"""A worker process: one thread count, one pass of the cases of its implementations (one, or several of this
+project's: bench/measure/plan.py's process_groups).
 
 The manager (bench/measure/manager.py) starts `python -m bench.measure.worker` with the
 thread variables already in its environment, so every library sizes its pool
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,10 @@ SUITE = Path(__file__).parent / "suite"
 @dataclass(frozen=True)
 class WorkerSpec:
     """Everything a worker needs to know; `known` is (impl, m, n_x, dtype, seconds) already measured, for the budget
-    (its implementation's and its loops'); `loops` are timed beside its steps when a call takes at most
+    (its implementations' and their loops'); `loops[impl]` are timed beside impl's steps when a call takes at most
     `loop_pair_s` (bench/measure/plan.py: loops_paired_with)."""
 
-    impl: str
+    impls: tuple[str, ...]
     threads: int
     pass_number: int
     cases: list[CaseSpec]
@@ -43,7 +44,7 @@ class WorkerSpec:
     cache: str
     known: list[tuple[str, int, int, str, float]]
     machine_info: bool
-    loops: tuple[str, ...] = ()
+    loops: dict[str, tuple[str, ...]] = field(default_factory=dict)
     loop_pair_s: float = 0.0
 
     def to_json(self) -> str:
@@ -54,7 +55,8 @@ class WorkerSpec:
         fields = json.loads(text)
         fields["cases"] = [CaseSpec(*case) for case in fields["cases"]]
         fields["known"] = [tuple(known) for known in fields["known"]]
-        fields["loops"] = tuple(fields["loops"])
+        fields["impls"] = tuple(fields["impls"])
+        fields["loops"] = {impl: tuple(loops) for impl, loops in fields["loops"].items()}
         return cls(**fields)
 
 
@@ -83,6 +85,15 @@ def pytest_arguments(spec: WorkerSpec) -> list[str]:
     ]
 
 
+def _pool_sizes(readback: dict[str, Any]) -> dict[str, int]:
+    """The thread pools' sizes as read back, by name, as every case's record keeps them."""
+    pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}
+    pools["numba"] = readback["numba_threads"]
+    if readback["xla_threads"] is not None:
+        pools["xla"] = readback["xla_threads"]
+    return pools
+
+
 def main() -> int:
     events = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
@@ -102,7 +113,8 @@ def main() -> int:
     from impls import IMPLEMENTATIONS
 
     with threads.cores_for(spec.threads):
-        IMPLEMENTATIONS[spec.impl].warmup()  # loads whatever pools the implementation uses
+        for impl in spec.impls:
+            IMPLEMENTATIONS[impl].warmup()  # loads whatever pools the implementation uses
     readback = threads.read_back()
     problems = threads.mismatches(readback, spec.threads)
     emit({"event": "worker", "readback": readback, "mismatches": problems})
@@ -120,16 +132,12 @@ def main() -> int:
     )
     for impl, m, n_x, dtype, seconds in spec.known:
         preparer.predictor.record(impl, m, n_x, seconds, dtype)
-    pools = {f"{pool['internal_api']} ({pool['prefix']})": pool["num_threads"] for pool in readback["threadpools"]}
-    pools["numba"] = readback["numba_threads"]
-    if readback["xla_threads"] is not None:
-        pools["xla"] = readback["xla_threads"]
     plugin = WorkerPlugin(
         spec.cases,
         preparer,
         spec.iterations,
         emit,
-        pools,
+        _pool_sizes(readback),
         spec.machine_info,
         spec.min_rounds,
         trial_s=spec.max_time_s,

@@ -45,8 +45,9 @@ def _how_paired(run: dict[str, Any], passes: int) -> str:
     settings = run.get("run", {}).get("grid", {})
     most = settings.get("most_passes") or passes
     return (
-        "- how times are computed: each implementation runs in its own worker processes with fixed thread counts "
-        "(1 thread; parallel implementations also with all cores), set before its libraries load. In each "
+        "- how times are computed: every case runs in worker processes, one at a time, with fixed thread counts "
+        "(1 thread; parallel implementations also with all cores), set before the libraries load, and never "
+        "two libraries' thread pools side by side. In each "
         "process a step is timed in randomized interleaved trials (Abedi & Brecht, ICPE 2017) beside the loop "
         "its speedups divide it by, a streaming read of X and, under 20 ms, a second copy of itself: each "
         "trial times every member once, in a fresh random order, as the mean of calls filling about 1 ms "
