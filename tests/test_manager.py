@@ -104,7 +104,7 @@ def test_each_pass_starts_further_along_the_processes(fake_run) -> None:
 
 
 def test_this_projects_workers_share_processes_where_their_pools_allow() -> None:
-    impls = ("double_loop", "fully_vectorized", "numba_fused", "sklearn_peer", "dask_array")
+    impls = ("fully_vectorized", "double_loop", "numba_fused", "sklearn_peer", "dask_array")
     facts = registry_facts(impls)
     assert {name: facts[name].shares for name in impls} == {
         "double_loop": "numpy",
@@ -115,9 +115,9 @@ def test_this_projects_workers_share_processes_where_their_pools_allow() -> None
     }
     keys = worker_keys(impls, (1, 2), {name: facts[name].parallel for name in impls})
     groups = process_groups(keys, {name: facts[name].shares for name in impls})
-    one = [WorkerKey(name, 1) for name in impls[:3]]  # one thread: no pool runs beside a step
+    one = [WorkerKey(name, 1) for name in ("double_loop", "fully_vectorized", "numba_fused")]  # the loop first
     assert groups == [
-        tuple(one),
+        tuple(one),  # one thread: no pool runs beside a step
         (WorkerKey("fully_vectorized", 2),),  # BLAS's threads and numba's, never side by side
         (WorkerKey("numba_fused", 2),),
         (WorkerKey("sklearn_peer", 1),),

@@ -45,7 +45,7 @@ from bench.measure.progress import SweepProgress
 from bench.measure.threads import relevant_environment, thread_environment
 from bench.measure.worker import WorkerSpec
 from bench.records import journal
-from bench.records.schema import CAREFUL_LOOP, DEFAULT_DTYPE, NOTES_LOOP, STEP
+from bench.records.schema import DEFAULT_DTYPE, STEP
 
 SIZE_CACHE = ".sizes"  # inside the run directory; removed when the sweep completes
 
@@ -208,10 +208,8 @@ class Sweep:
         return journal.split_records(journal.read(self.output)) | {"run": {"all_cores": self.settings.all_cores}}
 
     def groups(self, keys: list[WorkerKey]) -> list[tuple[WorkerKey, ...]]:
-        """The processes that measure these workers (plan.process_groups), the loops first in theirs: pass 1 then
-        budgets a loop's case at each size before the steps timed beside it, which learn its time there."""
-        loops_first = sorted(keys, key=lambda key: key.impl not in (CAREFUL_LOOP, NOTES_LOOP))
-        return process_groups(loops_first, {name: facts.shares for name, facts in self.facts.items()})
+        """The processes that measure these workers (plan.process_groups)."""
+        return process_groups(keys, {name: facts.shares for name, facts in self.facts.items()})
 
     def _planned(self, keys: list[WorkerKey]) -> tuple[int, int]:
         """(units of work, units already done): a unit is one case in one pass."""

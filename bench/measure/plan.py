@@ -66,7 +66,9 @@ def worker_keys(impls: tuple[str, ...], threads: tuple[int, ...], parallel: dict
 
 
 def process_groups(keys: list[WorkerKey], shares: Mapping[str, str | None]) -> list[tuple[WorkerKey, ...]]:
-    """The processes of a pass: workers that may share one, together, in the order of their first worker.
+    """The processes of a pass: workers that may share one, together, in the order of their first worker, the
+    loops first in theirs (pass 1 then budgets a loop's case at each size before the steps timed beside it, which
+    learn its time there).
 
     `shares` is each implementation's ImplFacts.shares. This project's
     implementations load numpy and numba only, as every worker does (the
@@ -79,7 +81,7 @@ def process_groups(keys: list[WorkerKey], shares: Mapping[str, str | None]) -> l
     preparation of its own, has a process to itself.
     """
     groups: dict[object, list[WorkerKey]] = {}
-    for key in keys:
+    for key in sorted(keys, key=lambda key: key.impl not in (CAREFUL_LOOP, NOTES_LOOP)):
         library = shares.get(key.impl)
         group = key if library is None else (key.threads, None if key.threads == 1 else library)
         groups.setdefault(group, []).append(key)
