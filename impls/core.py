@@ -235,7 +235,9 @@ def validate(X: object, Y: object, w: object = None, b: object = None) -> Proble
 AGREEMENT_RTOL = {"float64": 1e-9, "float32": 1e-4}
 
 
-def relative_error(got: Gradient, reference: Gradient, problem: Problem | None = None) -> float:
+def relative_error(
+    got: Gradient, reference: Gradient, problem: Problem | None = None, scale: float | None = None
+) -> float:
     """Largest relative difference of the gradient (dw, db) and of the cost.
 
     The gradient is compared normwise, as one vector g = (dw, db) over all
@@ -247,12 +249,16 @@ def relative_error(got: Gradient, reference: Gradient, problem: Problem | None =
     denominators are at least the smallest normal number of the problem's
     dtype (float32: 1.2e-38): below it numbers are subnormal and keep fewer
     digits, so a gradient of e^-100 cannot be right to 1e-4 in float32.
+    `scale` is summand_scale(problem) where the caller has it already (it
+    reads X: a benchmark checks every implementation on the same problem).
     """
     gradients = [np.append(g.dw, g.db) for g in (got, reference)]
     if gradients[0].shape != gradients[1].shape:
         return math.inf
     tiny = float(np.finfo(np.float64 if problem is None else problem.X.dtype).tiny)
-    floor = tiny if problem is None else max(summand_scale(problem), tiny)
+    if problem is not None and scale is None:
+        scale = summand_scale(problem)
+    floor = tiny if scale is None else max(scale, tiny)
     return max(
         _normwise_error(gradients[0], gradients[1], floor),
         _normwise_error(np.array(got.cost), np.array(reference.cost), tiny),

@@ -11,7 +11,7 @@ from bench.measure.plan import CaseSpec
 from bench.measure.prepare import CasePreparer, unsafe_z
 from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, relative_error, validate
-from impls.core import AGREEMENT_RTOL
+from impls.core import AGREEMENT_RTOL, summand_scale
 
 
 def preparer(tmp_path, first_pass: bool = True, budget_s: float = 10.0) -> CasePreparer:
@@ -24,10 +24,10 @@ def test_a_measurable_case_is_checked_and_gets_its_trial_members(tmp_path) -> No
     case = prep.step_case(spec)
     assert case.extra_info["agreement_error"] <= AGREEMENT_RTOL["float64"] and case.extra_info["compiled"] is True
     assert case.size.problem.X.shape == (3, 64)
-    members = prep.members(spec, case, ("double_loop",), loop_limit_s=1.0)
-    assert set(members) == {"step", "self", "read", "double_loop"}
+    members = prep.members([case], prep.loops_to_pair(("double_loop",), 64, 3, "float64", limit_s=1.0))
+    assert set(members) == {"numba_fused", "numba_fused again", "read", "double_loop"}
     assert members["read"].call() == pytest.approx(case.size.problem.X.sum())  # one read of X, all of it
-    for name in ("step", "self", "double_loop"):
+    for name in ("numba_fused", "numba_fused again", "double_loop"):
         got = members[name].call()
         assert relative_error(got, case.size.reference, case.size.problem) < 1e-9 and members[name].estimate_s > 0
 
@@ -36,11 +36,24 @@ def test_a_loop_is_paired_only_where_a_call_is_predicted_within_the_limit(tmp_pa
     prep = preparer(tmp_path)
     small, large = CaseSpec("step", "fully_vectorized", 1, 64, 3), CaseSpec("step", "fully_vectorized", 1, 20_000, 1)
     prep.predictor.record("double_loop", 64, 3, 5.0)  # as if measured at 5 s a call
-    assert "double_loop" not in prep.members(small, prep.step_case(small), ("double_loop",), loop_limit_s=1.0)
+    assert prep.loops_to_pair(["double_loop"], small.m, small.n_x, small.dtype, limit_s=1.0) == []
     # Unpredicted and too large to time once on trust (m * n_x > 1e4): left out, never timed to find out.
-    assert "double_loop" not in prep.members(large, prep.step_case(large), ("double_loop",), loop_limit_s=1.0)
+    assert prep.loops_to_pair(["double_loop"], large.m, large.n_x, large.dtype, limit_s=1.0) == []
     prep.predictor.record("double_loop", 10_000, 1, 1e-3)
-    assert "double_loop" in prep.members(large, prep.step_case(large), ("double_loop",), loop_limit_s=1.0)
+    assert prep.loops_to_pair(["double_loop"], large.m, large.n_x, large.dtype, limit_s=1.0) == ["double_loop"]
+    assert "double_loop" in prep.members([prep.step_case(large)], ["double_loop"])
+
+
+def test_the_steps_of_one_size_share_one_set_of_members_and_a_loop_among_them_is_timed_once(tmp_path) -> None:
+    prep = preparer(tmp_path)
+    cases = [prep.step_case(CaseSpec("step", impl, 1, 64, 3)) for impl in ("double_loop", "fully_vectorized")]
+    prep.predictor.record("double_loop", 64, 3, 5.0)  # as if measured at 5 s a call
+    paired = prep.loops_to_pair(("double_loop", "notes_double_loop"), 64, 3, "float64", limit_s=1.0)
+    assert paired == ["notes_double_loop"]  # the careful loop is too slow to pair, step of the size or not
+    members = prep.members(cases, ("notes_double_loop",))
+    # The careful loop once, as a step (no copy: a copy is for steps under 20 ms); the notes' loop as a loop.
+    assert set(members) == {"double_loop", "fully_vectorized", "fully_vectorized again", "read", "notes_double_loop"}
+    assert members["double_loop"].estimate_s == 5.0  # its prediction, not a second call to probe it
 
 
 def test_over_budget_is_extrapolated_with_the_prediction(tmp_path) -> None:
@@ -112,6 +125,9 @@ def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> No
         np.testing.assert_array_equal(got.problem.X, fresh.problem.X)
         np.testing.assert_array_equal(got.reference.dw, fresh.reference.dw)
         assert got.problem.b == fresh.problem.b and got.reference.cost == fresh.reference.cost
+        assert got.scale == summand_scale(fresh.problem) > 0  # the agreement check's scale, computed once a run
+    narrow = cached_size(30, 4, tmp_path, "float32")
+    assert narrow.scale == summand_scale(narrow.problem) != loaded.scale  # of the float32 problem itself
     assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # ordinary memory, not a map
     for got in (built, loaded):  # the first worker reads the cache too: every step reads X laid out alike
         assert all(array.ctypes.data % ALIGNMENT == 0 for array in (*got.problem[:3], got.reference.dw))

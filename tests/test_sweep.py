@@ -99,6 +99,24 @@ def test_resume_runs_only_what_is_missing(tiny_run: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_steps_of_one_size_in_one_process_are_timed_in_the_same_trials(tiny_run: Path) -> None:
+    """double_loop, numba_fused and fully_vectorized share a process at 1 thread: at each size and pass, the loop
+    is timed once per trial for both steps paired with it, so their records hold the same loop times."""
+    cases = {
+        b["param"]: b["extra_info"]["passes"]
+        for b in json.loads((tiny_run / "benchmark.json").read_text())["benchmarks"]
+    }
+    for m, n_x in ((40, 2), (80, 3)):
+        fused, numpy = (cases[f"{impl}-threads=1-m={m}-n_x={n_x}"] for impl in ("numba_fused", "fully_vectorized"))
+        loop = cases[f"double_loop-threads=1-m={m}-n_x={n_x}"]
+        for passes in zip(fused, numpy, loop, strict=False):
+            shared = [p["trials"] for p in passes]
+            assert shared[0]["double_loop"] == shared[1]["double_loop"] == shared[2]["step"]
+            assert shared[0]["read"] == shared[1]["read"] == shared[2]["read"]  # one read of X per trial too
+            assert shared[0]["step"] != shared[1]["step"]
+
+
+@pytest.mark.slow
 def test_a_step_paired_with_a_copy_of_itself_is_as_fast_as_itself(tiny_run: Path) -> None:
     """Pairing adds no bias, on real workers: self / step near 1, intervals covering 1 but by chance."""
     check = self_pairs(results.paired_trials(results.load_run(tiny_run))).dropna(subset=["low"])

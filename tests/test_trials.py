@@ -9,7 +9,17 @@ import pytest
 from bench.analysis.paired import paired_ratios, self_pairs
 from bench.analysis.ratios import thread_scaling
 from bench.analysis.speedups import speedups_by_baseline
-from bench.measure.trials import CALL_TARGET_S, LONG_TRIAL_S, MAX_CALLS, Member, run_trials, trial_count
+from bench.measure.trials import (
+    BALANCE,
+    CALL_TARGET_S,
+    LONG_TRIAL_S,
+    MAX_CALLS,
+    MAX_FILL_S,
+    Member,
+    balanced,
+    run_trials,
+    trial_count,
+)
 from bench.records.intervals import log_interval, log_t_interval
 from bench.records.results import TRIAL_COLUMNS, paired_trials, pass_times, tidy
 from tests.synthetic import claim_grid, measured_case, run_of, with_trials
@@ -20,6 +30,16 @@ def test_calls_fill_the_target_and_warm_only_fast_members() -> None:
     assert fast.calls == min(MAX_CALLS, round(CALL_TARGET_S / 1e-6)) and fast.warms
     assert slow.calls == 1 and not slow.warms
     assert slow.trial_s == 0.5 and fast.trial_s == pytest.approx((fast.calls + 1) * 1e-6)
+
+
+def test_beside_a_long_member_the_short_ones_average_more_calls_up_to_a_bound() -> None:
+    members = {"loop": Member(lambda: None, 0.13), "step": Member(lambda: None, 0.004)}
+    balanced_calls = {name: member.calls for name, member in balanced(members).items()}
+    assert balanced_calls == {"loop": 1, "step": round(BALANCE * 0.13 / 0.004 + 0.5)}  # a quarter of the loop's call
+    huge = balanced({"loop": Member(lambda: None, 10.0), "step": Member(lambda: None, 0.004)})
+    assert huge["step"].calls * 0.004 == pytest.approx(MAX_FILL_S, rel=0.1)
+    alone = balanced({"step": Member(lambda: None, 1e-6)})
+    assert alone["step"].calls == Member(lambda: None, 1e-6).calls  # no long member: the usual target
 
 
 def test_trial_count_fills_the_target_within_bounds() -> None:

@@ -36,11 +36,17 @@ class PreparedCase:
 
 
 def check_agreement(
-    got: Gradient, reference: Gradient, problem: Problem | None, dtype: str, extra: dict[str, Any]
+    got: Gradient,
+    reference: Gradient,
+    problem: Problem | None,
+    dtype: str,
+    extra: dict[str, Any],
+    scale: float | None = None,
 ) -> dict[str, Any]:
     """`extra` with the step's `agreement_error` against the float64 reference; NotMeasured('disagrees') past
-    AGREEMENT_RTOL of `dtype`. `problem` scales the error (None: data generated past memory, not held)."""
-    error = relative_error(got, reference, problem)
+    AGREEMENT_RTOL of `dtype`. `problem` scales the error (None: data generated past memory, not held); `scale`
+    is its summand_scale where already computed."""
+    error = relative_error(got, reference, problem, scale)
     extra = extra | {"agreement_error": error}
     rtol = AGREEMENT_RTOL[dtype]
     if not error <= rtol:

@@ -24,7 +24,7 @@ from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
 from bench.measure.problems import PreparedSize, cached_size, memory_refusal
 from bench.measure.trials import Member
-from bench.records.schema import READ_MEMBER, SELF_MEMBER, STEP, STEP_MEMBER
+from bench.records.schema import READ_MEMBER, STEP
 from impls import IMPLEMENTATIONS, Implementation, Problem
 
 # Preparations of their own, by the name an implementation gives in the registry: a module of this package with
@@ -101,33 +101,45 @@ class CasePreparer:
             # every worker, so in every pass, that call is made here.
             got = impl.step(*arguments)
         if self.first_pass:
-            extra = check_agreement(got, size.reference, size.problem, case.dtype, extra)
+            extra = check_agreement(got, size.reference, size.problem, case.dtype, extra, size.scale)
             extra["result_dtype"] = got.dw.dtype.name
         return PreparedCase(impl, size, arguments, extra)
 
-    def members(
-        self, case: CaseSpec, prepared: PreparedCase, loops: Sequence[str], loop_limit_s: float
-    ) -> dict[str, Member]:
-        """What the case's trials time: its step; a second copy of it where cheap; where X is in this process, a
-        streaming read of it (the floor the step is compared with) and each of `loops` predicted to take at most
-        `loop_limit_s` per call (an unpredicted one is timed once at small sizes, skipped at larger)."""
-        step = _bound(prepared.impl, prepared.arguments)
-        predicted = self.predictor.predict(case.impl, case.m, case.n_x, case.dtype)
-        estimate = _probe(step) if predicted is None or predicted < PROBE_BELOW_S else predicted
-        members = {STEP_MEMBER: Member(step, estimate)}
-        if estimate < SELF_BELOW_S:
-            members[SELF_MEMBER] = Member(_bound(prepared.impl, prepared.arguments), estimate)
-        held = self._size
-        if held is None or (held.m, held.n_x, held.dtype) != (case.m, case.n_x, case.dtype):
+    def loops_to_pair(self, loops: Sequence[str], m: int, n_x: int, dtype: str, limit_s: float) -> list[str]:
+        """Those of `loops` that the steps of a size are paired with: predicted to take at most `limit_s` per
+        call, or unpredicted at a small size (timed once to learn its time); never one unpredicted at a larger.
+        The same rule in every pass, whether or not the loop is a step of the size itself: a cell is paired
+        alike in all its passes."""
+        paired = []
+        for loop in loops:
+            loop_s = self.predictor.predict(loop, m, n_x, dtype)
+            if (loop_s is None and m * n_x <= PROBE_LOOP_ELEMENTS) or (loop_s is not None and loop_s <= limit_s):
+                paired.append(loop)
+        return paired
+
+    def members(self, prepared: Sequence[PreparedCase], loops: Sequence[str]) -> dict[str, Member]:
+        """What the trials of one size time, each once per trial: every step of `prepared` (cases of one size, by
+        implementation name), a second copy of each where cheap (`again(name)`); where X is in this process, a
+        streaming read of it (the floor a step is compared with) and each of `loops` (loops_to_pair's). A loop
+        that is a step of the size is timed once, for itself and for the steps paired with it."""
+        members: dict[str, Member] = {}
+        for case in prepared:
+            step = _bound(case.impl, case.arguments)
+            predicted = self.predictor.predict(case.impl.name, case.size.m, case.size.n_x, case.size.dtype)
+            estimate = _probe(step) if predicted is None or predicted < PROBE_BELOW_S else predicted
+            members[case.impl.name] = Member(step, estimate)
+            if estimate < SELF_BELOW_S:
+                members[again(case.impl.name)] = Member(_bound(case.impl, case.arguments), estimate)
+        held, size = self._size, prepared[0].size
+        if held is None or (held.m, held.n_x, held.dtype) != (size.m, size.n_x, size.dtype):
             return members  # data generated past memory (dask): nothing else can read it
         read = read_call(held.problem.X)
         members[READ_MEMBER] = Member(read, _probe(read))
         for loop in loops:
-            loop_s = self.predictor.predict(loop, case.m, case.n_x, case.dtype)
-            if (loop_s is None and case.m * case.n_x > PROBE_LOOP_ELEMENTS) or (loop_s or 0.0) > loop_limit_s:
-                continue
-            call = _bound(IMPLEMENTATIONS[loop], IMPLEMENTATIONS[loop].prepare(held.problem))
-            members[loop] = Member(call, _probe(call) if loop_s is None else loop_s)
+            if loop not in members:
+                call = _bound(IMPLEMENTATIONS[loop], IMPLEMENTATIONS[loop].prepare(held.problem))
+                loop_s = self.predictor.predict(loop, size.m, size.n_x, size.dtype)
+                members[loop] = Member(call, _probe(call) if loop_s is None else loop_s)
         return members
 
     def _preparation(self, impl: Implementation) -> ModuleType | None:
@@ -152,6 +164,11 @@ class CasePreparer:
         """Teach the predictor a measured step, so later sizes are predicted from it."""
         if case.kind == STEP:
             self.predictor.record(case.impl, case.m, case.n_x, seconds, case.dtype)
+
+
+def again(impl: str) -> str:
+    """The trial member that is a second copy of `impl`'s step: the check that pairing adds no bias."""
+    return f"{impl} again"
 
 
 def _bound(impl: Implementation, arguments: tuple[Any, ...]) -> Callable[[], object]:

@@ -15,6 +15,7 @@ import psutil
 from bench.records.schema import DEFAULT_DTYPE
 from bench.text import human_bytes
 from impls import IMPLEMENTATIONS, Gradient, Problem, validate
+from impls.core import summand_scale
 
 SEED = 20_261_125  # must not change: results stay comparable across runs
 MEMORY_LIMIT_VARIABLE = "BENCH_MEMORY_LIMIT"  # bytes the memory guard may plan for, e.g. 2e9 (default: all available)
@@ -57,6 +58,7 @@ class PreparedSize(NamedTuple):
     n_x: int
     problem: Problem
     reference: Gradient
+    scale: float | None = None  # the problem's summand_scale (impls/core.py), where computed: it reads X twice
 
     @property
     def dtype(self) -> str:
@@ -64,10 +66,11 @@ class PreparedSize(NamedTuple):
 
 
 def prepare_size(m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> PreparedSize:
-    """Build the problem in `dtype` and its `fully_vectorized` reference result in float64."""
+    """Build the problem in `dtype`, its `fully_vectorized` reference result in float64 and its summand_scale."""
     problem = make_problem(m, n_x)
     reference = IMPLEMENTATIONS["fully_vectorized"].step(*problem)
-    return PreparedSize(m, n_x, in_dtype(problem, dtype), reference)
+    problem = in_dtype(problem, dtype)
+    return PreparedSize(m, n_x, problem, reference, summand_scale(problem))
 
 
 _ARRAYS = ("X", "Y", "w", "dw")  # dw is the reference's; b, db and cost are in scalars.npy
@@ -97,15 +100,17 @@ def cached_size(m: int, n_x: int, cache: Path, dtype: str = DEFAULT_DTYPE) -> Pr
     if not directory.exists():
         _write(directory, _build(m, n_x, cache, dtype))
     X, Y, w, dw = (aligned_copy(np.load(directory / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS)
-    b, db, cost = np.load(directory / "scalars.npy")
-    return PreparedSize(m, n_x, Problem(X, Y, w, float(b)), Gradient(dw, float(db), float(cost)))
+    b, db, cost, *scale = np.load(directory / "scalars.npy")  # no scale in a cache written before it was kept
+    problem = Problem(X, Y, w, float(b))
+    return PreparedSize(m, n_x, problem, Gradient(dw, float(db), float(cost)), float(scale[0]) if scale else None)
 
 
 def _build(m: int, n_x: int, cache: Path, dtype: str) -> PreparedSize:
     if dtype == DEFAULT_DTYPE:
         return prepare_size(m, n_x)
     wide = cached_size(m, n_x, cache)
-    return wide._replace(problem=in_dtype(wide.problem, dtype))
+    narrow = in_dtype(wide.problem, dtype)
+    return wide._replace(problem=narrow, scale=summand_scale(narrow))
 
 
 def _write(directory: Path, size: PreparedSize) -> None:
@@ -114,7 +119,7 @@ def _write(directory: Path, size: PreparedSize) -> None:
     (X, Y, w, b), (dw, db, cost) = size.problem, size.reference
     for name, array in zip(_ARRAYS, (X, Y, w, dw), strict=True):
         np.save(partial / f"{name}.npy", array)
-    np.save(partial / "scalars.npy", np.array([b, db, cost]))
+    np.save(partial / "scalars.npy", np.array([b, db, cost, size.scale]))
     os.replace(partial, directory)  # atomic: a size in the cache is always whole
 
 

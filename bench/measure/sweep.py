@@ -20,10 +20,10 @@ from bench.measure.case import NotMeasured, PreparedCase
 from bench.measure.facts import case_info, registry_facts
 from bench.measure.machine import machine_info as our_machine_info
 from bench.measure.plan import TEST_NAMES, CaseSpec
-from bench.measure.prepare import CasePreparer
-from bench.measure.trials import run_trials, trial_count
+from bench.measure.prepare import CasePreparer, again
+from bench.measure.trials import Member, balanced, run_trials, trial_count
 from bench.records import journal
-from bench.records.schema import READ_MEMBER, STEP, STEP_MEMBER, TRAIN, WIDE
+from bench.records.schema import READ_MEMBER, SELF_MEMBER, STEP, STEP_MEMBER, TRAIN, WIDE
 
 Emit = Callable[[dict[str, Any]], None]
 MOST_TRIALS = 50  # per case and pass: past this, more processes narrow an interval, more trials do not
@@ -58,6 +58,8 @@ class WorkerPlugin:
         self.emit = emit
         self.machine_info: dict[str, Any] = {}
         self._current: CaseSpec | None = None  # started, no record sent yet
+        # Per step case of a size already timed, until its item sends it: (extra_info, step times, calls), or why not.
+        self._outcomes: dict[str, tuple[dict[str, Any], list[float], int] | Exception] = {}
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         for kind, names in ((STEP, ("impl", "threads", "dtype", "m", "n_x")), (TRAIN, ("impl", "threads", "dtype"))):
@@ -76,36 +78,92 @@ class WorkerPlugin:
             return benchmark.pedantic(function, args=args, kwargs=kwargs, rounds=self.min_rounds, iterations=1)
         return benchmark(function, *args, **kwargs)
 
-    def time_step(self, node: pytest.Item, prepared: PreparedCase) -> None:
-        """Time a prepared step in paired trials (bench/measure/trials.py) and send its record.
+    def measure_step(self, node: pytest.Item) -> None:
+        """Send the record of this item's step case; at the first of a size's cases, time the size first.
 
-        The step's rounds are its times in the trials: pytest-benchmark's stats
-        of them, so benchmark.json keeps its format. `trials` holds every
-        member's time per trial (the pairs the analysis divides), `calls` the
-        calls per trial. Trials fill the pass's target time, at least
-        `min_rounds` of them. Seeded per case and pass: a rerun orders alike.
+        The worker's cases of one size (and dtype) are timed together
+        (`_time_size`), so the loops run once per trial for every step their
+        speedups divide, and each item sends what its case's trials gave.
         """
-        case = self._current
-        assert case is not None, "time_step without start_step"
-        loops = self.loops.get(case.impl, ())
-        members = self.preparer.members(case, prepared, loops, self.loop_pair_s)
-        count = trial_count(members, self.trial_s, self.min_rounds, MOST_TRIALS)
-        times = run_trials(members, count, random.Random(f"{case.id} pass {self.pass_number}"))
-        step = times[STEP_MEMBER]
-        info = prepared.extra_info | {"trials": times, "calls": {name: m.calls for name, m in members.items()}}
+        case = self._start(node)
+        if case.id not in self._outcomes:
+            self._time_size(case)
+        outcome = self._outcomes.pop(case.id)
+        if isinstance(outcome, NotMeasured):
+            self._not_measured(node, case, outcome)
+        if isinstance(outcome, Exception):
+            raise outcome
+        info, step, calls = outcome
+        callspec = node.callspec  # type: ignore[attr-defined]
+        record = journal.measured_record(node.name, node.nodeid, callspec.params, callspec.id, info, step, calls)
+        self._send(record | {"group": self.group(case)})
+
+    def _time_size(self, first: CaseSpec) -> None:
+        """Prepare every case of `first`'s size in this worker, time them in one set of paired trials
+        (bench/measure/trials.py), and keep each case's outcome for its item.
+
+        Each case's record holds its step's times in the trials (its rounds:
+        pytest-benchmark's stats of them, so benchmark.json keeps its
+        format), and in `trials` those of its own members: its step, its
+        copy, the read, its loops (the pairs the analysis divides), with
+        `calls` the calls per trial. Trials fill the pass's target time per
+        case, at least `min_rounds` of them. Seeded per size and pass: a
+        rerun orders alike. A case that cannot be prepared keeps its reason;
+        a failure in the trials fails every case of the size, naming it.
+        """
+        size = (first.m, first.n_x, first.dtype)
+        cases = [c for c in self.cases.values() if c.kind == STEP and (c.m, c.n_x, c.dtype) == size]
+        prepared: dict[str, PreparedCase] = {}
+        for case in cases:
+            if case != first:
+                self.emit({"event": "start", "case": case.id})  # a crash while preparing it is charged to it
+            try:
+                prepared[case.id] = self.preparer.step_case(case)
+                prepared[case.id].extra_info.update(self._info(case), status="measured")
+            except Exception as error:  # kept for the case's own item: skipped, or failed with it
+                self._outcomes[case.id] = error
+        timed = [self.cases[case_id] for case_id in prepared]
+        if not timed:
+            return
+        wanted = sorted({loop for case in timed for loop in self.loops.get(case.impl, ())})
+        loops = self.preparer.loops_to_pair(wanted, *size, self.loop_pair_s)
+        try:
+            members = balanced(self.preparer.members(list(prepared.values()), loops))
+            count = trial_count(members, self.trial_s * len(timed), self.min_rounds, MOST_TRIALS)
+            seed = f"{' '.join(case.id for case in timed)} pass {self.pass_number}"
+            times = run_trials(members, count, random.Random(seed))
+        except Exception as error:  # every case of the size was in these trials
+            self._outcomes |= dict.fromkeys(prepared, error)
+            return
+        for loop in wanted:  # sizes this worker meets later are predicted from these
+            if loop in times:
+                self.preparer.predictor.record(loop, first.m, first.n_x, statistics.median(times[loop]), first.dtype)
+        for case in timed:
+            self._outcomes[case.id] = self._case_outcome(case, prepared[case.id], members, times, loops)
+
+    def _case_outcome(
+        self,
+        case: CaseSpec,
+        prepared: PreparedCase,
+        members: Mapping[str, Member],
+        times: dict[str, list[float]],
+        paired_loops: list[str],
+    ) -> tuple[dict[str, Any], list[float], int]:
+        """(extra_info, step times, calls per trial) of one case from its size's trials; teaches the predictor."""
+        roles = {STEP_MEMBER: case.impl, SELF_MEMBER: again(case.impl), READ_MEMBER: READ_MEMBER}
+        roles |= {loop: loop for loop in self.loops.get(case.impl, ()) if loop in paired_loops}
+        own = {role: name for role, name in roles.items() if name in times}
+        step = times[case.impl]
+        info = prepared.extra_info | {
+            "trials": {role: times[name] for role, name in own.items()},
+            "calls": {role: members[name].calls for role, name in own.items()},
+        }
         if READ_MEMBER in times:  # the best read, as a time's floor is its fastest
             info["read_s"] = min(times[READ_MEMBER])
         info["gbytes_per_s"] = info["bytes_x"] / statistics.median(step) / 1e9
         info |= self.preparer.after_timing(case)
-        for loop in loops:
-            if loop in times:  # sizes this worker meets later are predicted from these
-                self.preparer.predictor.record(loop, case.m, case.n_x, statistics.median(times[loop]), case.dtype)
         self.preparer.record(case, statistics.median(step))
-        callspec = node.callspec  # type: ignore[attr-defined]
-        record = journal.measured_record(
-            node.name, node.nodeid, callspec.params, callspec.id, info, step, members[STEP_MEMBER].calls
-        )
-        self._send(record | {"group": self.group(case)})
+        return info, step, members[case.impl].calls
 
     @staticmethod
     def group(case: CaseSpec) -> str:
@@ -113,16 +171,6 @@ class WorkerPlugin:
         return f"m={case.m} n_x={case.n_x}" + ("" if case.dtype == WIDE else f" {case.dtype}")
 
     # --- called by the suite ---
-
-    def start_step(self, node: pytest.Item) -> PreparedCase:
-        """Prepare a step case, or send why it is not measured and skip (or fail) it."""
-        case = self._start(node)
-        try:
-            prepared = self.preparer.step_case(case)
-        except NotMeasured as not_measured:
-            self._not_measured(node, case, not_measured)
-        prepared.extra_info.update(self._info(case), status="measured")
-        return prepared
 
     def start_train(self, node: pytest.Item) -> tuple[Any, Any, dict[str, Any], bool]:
         """X, Y, what to record and whether it is slow, for the training benchmark; skipped when over budget."""

@@ -2,20 +2,22 @@
 
 Randomized multiple interleaved trials (Abedi & Brecht, "Conducting repeatable
 experiments in highly variable cloud computing environments", ICPE 2017): in
-each trial every member (the step, the loops its speedups are taken over, a
-streaming read of X, a second copy of the step) is timed once, in a fresh
-random order. A slow spell of the machine or of this process then lands on
-both sides of a ratio, and the ratio of one trial (loop / step) is what the
-analysis averages. A member's time in a trial is the mean of `calls` calls
-made back to back (about CALL_TARGET_S together, so a timer's resolution and
-overhead do not count); a member faster than WARM_BELOW_S first makes one
-untimed call, so that what the member before it evicted from the caches
-(a loop's lists, another array) is not charged to it: pairing must not move
-the estimate, and the second copy of the step ("self") shows that it does not.
+each trial every member (the steps of one size in this worker, a second copy
+of each, the loops their speedups are taken over, a streaming read of X) is
+timed once, in a fresh random order. A slow spell of the machine or of this
+process then lands on both sides of a ratio, and the ratio of one trial
+(loop / step) is what the analysis averages. A member's time in a trial is
+the mean of `calls` calls made back to back (about CALL_TARGET_S together, so
+a timer's resolution and overhead do not count; beside a long member, more:
+`balanced`); a member faster than WARM_BELOW_S first makes one untimed call,
+so that what the member before it evicted from the caches (a loop's lists,
+another array) is not charged to it: pairing must not move the estimate, and
+the second copy of a step ("self") shows that it does not.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import random
@@ -23,8 +25,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-CALL_TARGET_S = 0.001  # a member's calls in one trial take about this long together
+CALL_TARGET_S = 0.001  # a member's calls in one trial take about this long together, at least
 MAX_CALLS = 1000  # ...but at most this many calls (a step of a microsecond)
+BALANCE = 0.25  # ...and, beside a long member, a quarter of its call (`balanced`),
+MAX_FILL_S = 0.05  # ...up to this long
 WARM_BELOW_S = 0.02  # members faster than this make one untimed call first in every trial
 LONG_TRIAL_S = 0.1  # a trial this long is enough for one process
 
@@ -35,11 +39,12 @@ class Member:
 
     call: Callable[[], object]
     estimate_s: float
+    fill_s: float = CALL_TARGET_S  # what its calls in one trial fill together
 
     @property
     def calls(self) -> int:
-        """Calls per trial: enough to fill CALL_TARGET_S, at least one."""
-        return max(1, min(MAX_CALLS, math.ceil(CALL_TARGET_S / self.estimate_s)))
+        """Calls per trial: enough to fill `fill_s`, at least one."""
+        return max(1, min(MAX_CALLS, math.ceil(self.fill_s / self.estimate_s)))
 
     @property
     def warms(self) -> bool:
@@ -49,6 +54,21 @@ class Member:
     def trial_s(self) -> float:
         """What the member costs in one trial, its untimed warm call included."""
         return (self.calls + self.warms) * self.estimate_s
+
+
+def balanced(members: Mapping[str, Member]) -> dict[str, Member]:
+    """`members`, each one's calls filling BALANCE of the longest member's call (at least CALL_TARGET_S, at most
+    MAX_FILL_S).
+
+    Beside a loop of 130 ms, a step of 4 ms made one call per trial, and a
+    trial of that length is the only one in its process: the ratio then
+    carried one call's noise (its copy's ratio to it spread from 0.54 to 4.4
+    over three processes, all cores, m = 1e5, n_x = 1, measured here).
+    Averaging several calls costs a fraction of what the loop costs anyway.
+    """
+    longest = max(member.estimate_s for member in members.values())
+    fill_s = min(MAX_FILL_S, max(CALL_TARGET_S, BALANCE * longest))
+    return {name: dataclasses.replace(member, fill_s=fill_s) for name, member in members.items()}
 
 
 def trial_count(members: Mapping[str, Member], target_s: float, fewest: int, most: int) -> int:

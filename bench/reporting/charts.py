@@ -1,6 +1,11 @@
 """The report's charts: one PNG per question, drawn from the analysis (plots.py and model_plots.py draw)."""
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,54 +90,87 @@ def _chart_by_setting(
 
 
 def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[str, str]:
-    """Draw every chart the data allows; returns {chart: file name} of those written."""
-    written: dict[str, str] = {}
-    timed = found.steps
-    if timed.empty:
-        return written
+    """Draw every chart the data allows; returns {chart: file name} of those written.
+
+    The charts are drawn in processes forked from this one, one per core:
+    each is independent of the others, and matplotlib's layout and drawing
+    of the default profile's twelve took 20 s in one process here, 8 s in
+    two (the same PNG files, byte for byte). Not where JAX is loaded (a
+    notebook's process, a test's): its threads make forking unsafe.
+    """
+    if found.steps.empty:
+        return {}
     styles = plots.Styles.of(found.results)
-    impls = styles.order(timed)
-    # The notes' implementations on charts of their own, first; the compiled ones and the peers on others, beside
-    # numpy's step as the yardstick: each chart a few lines a panel, an implementation styled alike in all.
-    families = {"": NOTES_FAMILY, "_beyond": (*(i for i in impls if i not in NOTES_FAMILY), "fully_vectorized")}
-    if not timed.impl.isin(NOTES_FAMILY).any():  # none of the notes': one chart of what there is
-        families = {"": tuple(impls)}
-    for suffix, family in families.items():
-        shown = timed[timed.impl.isin(family)]
+    impls = styles.order(found.steps)
+    jobs: list[Callable[..., dict[str, str]]] = [
+        *(
+            partial(_write_family_charts, kind=kind, suffix=suffix)
+            for kind in ("time", "speedup")
+            for suffix in ("", "_beyond")
+        ),
+        _write_heatmaps,
+        _write_per_element,
+        _write_ratio_charts,
+        _write_training,
+    ]
+    arguments = (found, costs, run_dir, styles, impls)
+    if "jax" in sys.modules:  # its threads make a fork unsafe (JAX warns of a deadlock): draw them here
+        written = {key: name for job in jobs for key, name in job(*arguments).items()}
+    else:
+        context = multiprocessing.get_context("fork")  # the children start with matplotlib and the analysis loaded
+        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=context) as pool:
+            futures = [pool.submit(job, *arguments) for job in jobs]
+            written = {key: name for future in futures for key, name in future.result().items()}
+    return {key: written[key] for key in CHARTS if key in written}
+
+
+def _families(found: Analysis, impls: list[str]) -> dict[str, tuple[str, ...]]:
+    """The notes' implementations on charts of their own (suffix ""); the compiled ones and the peers on others
+    ("_beyond"), beside numpy's step as the yardstick: each chart a few lines a panel, an implementation styled
+    alike in all. Without any of the notes': one chart of what there is."""
+    if not found.steps.impl.isin(NOTES_FAMILY).any():
+        return {"": tuple(impls)}
+    return {"": NOTES_FAMILY, "_beyond": (*(i for i in impls if i not in NOTES_FAMILY), "fully_vectorized")}
+
+
+def _write_family_charts(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str], kind: str, suffix: str
+) -> dict[str, str]:
+    """The time per step ("time") or the speedup over the careful loop ("speedup") of one family of
+    implementations (`_families`), against m, a panel per n_x."""
+    family = _families(found, impls).get(suffix)
+    if family is None:
+        return {}
+    chosen = [i for i in impls if i in family]
+    if kind == "time":
+        shown = found.steps[found.steps.impl.isin(family)]
         if shown.impl.nunique() < (2 if suffix else 1):
-            continue
+            return {}
         title = "Time per gradient step (lower is better)" + (": compiled and peer libraries" if suffix else "")
-        chosen = [i for i in impls if i in family]
         _chart_by_setting(
-            run_dir / CHARTS["time" + suffix], title, shown, plots.plot_time_vs_m, styles,
+            run_dir / CHARTS[kind + suffix], title, shown, plots.plot_time_vs_m, styles,
             styles.handles(chosen, dtypes_in(shown)),
         )  # fmt: skip
-        written["time" + suffix] = CHARTS["time" + suffix]
-
+        return {kind + suffix: CHARTS[kind + suffix]}
     # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
     step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
     pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
-    for suffix, family in families.items():
-        shown = pairs[pairs.impl.isin(family)]
-        if shown.empty or (suffix and shown.impl.nunique() < 2):
-            continue
-        handles = styles.handles([i for i in impls if i in family and i != BASELINE])
-        handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
-        handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
-        title = "Speedup over the careful loop, double_loop (higher is better)" + (
-            ": compiled and peer libraries" if suffix else ""
-        )
-        _chart_by_setting(run_dir / CHARTS["speedup" + suffix], title, shown, plots.plot_speedup_vs_m, styles, handles)
-        written["speedup" + suffix] = CHARTS["speedup" + suffix]
-    written |= _write_heatmaps(found, run_dir)
-    written |= _write_per_element(found, run_dir, styles)
-
-    written |= _write_ratio_charts(found, run_dir, styles, impls)
-    written |= _write_training(found, costs, run_dir, styles)
-    return written
+    shown = pairs[pairs.impl.isin(family)]
+    if shown.empty or (suffix and shown.impl.nunique() < 2):
+        return {}
+    handles = styles.handles([i for i in chosen if i != BASELINE])
+    handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
+    handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
+    title = "Speedup over the careful loop, double_loop (higher is better)" + (
+        ": compiled and peer libraries" if suffix else ""
+    )
+    _chart_by_setting(run_dir / CHARTS[kind + suffix], title, shown, plots.plot_speedup_vs_m, styles, handles)
+    return {kind + suffix: CHARTS[kind + suffix]}
 
 
-def _write_ratio_charts(found: Analysis, run_dir: Path, styles: plots.Styles, impls: list[str]) -> dict[str, str]:
+def _write_ratio_charts(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str]
+) -> dict[str, str]:
     """Achieved bandwidth against the fastest read of X, and float32 time over float64's, where measured."""
     written: dict[str, str] = {}
     if not found.read_limit.empty:
@@ -165,7 +203,9 @@ def _write_ratio_charts(found: Analysis, run_dir: Path, styles: plots.Styles, im
     return written
 
 
-def _write_training(found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
+def _write_training(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str]
+) -> dict[str, str]:
     """The training runs' times and cost curves, where the run has them."""
     training = found.results[found.results.kind == TRAIN]
     if training.empty:
@@ -179,7 +219,9 @@ def _write_training(found: Analysis, costs: pd.DataFrame, run_dir: Path, styles:
     return {"training": CHARTS["training"]}
 
 
-def _write_heatmaps(found: Analysis, run_dir: Path) -> dict[str, str]:
+def _write_heatmaps(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str]
+) -> dict[str, str]:
     """Per baseline and setting, a map of each of its claims: the verdict per measured cell, the models' edges."""
     step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
     written = {}
@@ -208,10 +250,12 @@ def _write_heatmaps(found: Analysis, run_dir: Path) -> dict[str, str]:
         figure.savefig(run_dir / CHARTS[key], dpi=110, bbox_inches="tight")
         plt.close(figure)
         written[key] = CHARTS[key]
-    return {key: written[key] for key in CHARTS if key in written}  # 1 thread first, as everywhere
+    return written
 
 
-def _write_per_element(found: Analysis, run_dir: Path, styles: plots.Styles) -> dict[str, str]:
+def _write_per_element(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str]
+) -> dict[str, str]:
     """Nanoseconds per element of X against its bytes, one panel per setting, the caches marked."""
     measured = found.steps[(found.steps.status == "measured") & (found.steps.dtype == WIDE)]  # the models' dtype
     settings = settings_in(measured)

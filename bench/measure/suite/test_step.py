@@ -1,9 +1,9 @@
 """The benchmark suite: one timed gradient step per implementation x threads x dtype x m x n_x, and training.
 
 Run inside a worker process of `python -m bench run`, whose plugin
-(bench/measure/sweep.py) supplies the parameters and the `sweep` fixture. Everything
-but the timed call happens in `sweep.start_step` / `sweep.start_train`,
-outside the timed region.
+(bench/measure/sweep.py) supplies the parameters and the `sweep` fixture. A step's
+timed calls happen in `sweep.measure_step`, with the other steps of its size, and
+everything else around them; a training run's, here, after `sweep.start_train`.
 """
 
 from typing import Any
@@ -17,9 +17,9 @@ from impls import train
 def test_step(
     sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, dtype: str, m: int, n_x: int
 ) -> None:
-    """One step, timed in paired trials beside the loops its speedups divide it by (bench/measure/trials.py)."""
-    case = sweep.start_step(request.node)
-    sweep.time_step(request.node, case)
+    """One step, timed in paired trials beside the loops its speedups divide it by (bench/measure/trials.py), with
+    the worker's other steps of its size."""
+    sweep.measure_step(request.node)
 
 
 def test_train(benchmark: Any, sweep: Any, request: pytest.FixtureRequest, impl: str, threads: int, dtype: str) -> None:
