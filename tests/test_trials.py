@@ -22,6 +22,7 @@ from bench.measure.trials import (
 )
 from bench.records.intervals import log_interval, log_t_interval
 from bench.records.results import TRIAL_COLUMNS, paired_trials, pass_times, tidy
+from bench.reporting.method import _how_paired, _timed_by_size
 from tests.synthetic import claim_grid, measured_case, run_of, with_trials
 
 
@@ -171,3 +172,18 @@ def test_all_cores_over_one_thread_comes_through_the_loop_both_were_timed_beside
     row = thread_scaling(tidy(run), pass_times(run), paired_trials(run)).iloc[0]
     assert row.ratio == pytest.approx(0.5, rel=0.03) and row.ratio_low <= 0.5 <= row.ratio_high
     assert thread_scaling(tidy(run), pass_times(run)).iloc[0].ratio == pytest.approx(1.0, rel=0.05)
+
+
+def test_the_method_line_says_whether_the_steps_of_a_size_shared_their_trials() -> None:
+    numpy, fused = (
+        with_trials(measured_case(impl, 100, 10, 1e-4), {"double_loop": 200.0})
+        for impl in ("fully_vectorized", "numba_fused")
+    )
+    apart = run_of([numpy, fused])
+    assert not _timed_by_size(apart)  # each step's own trials: its own loop times
+    assert "a step is timed in randomized interleaved trials" in _how_paired(apart, 3)
+    for own, shared in zip(fused["extra_info"]["passes"], numpy["extra_info"]["passes"], strict=True):
+        own["trials"]["double_loop"] = shared["trials"]["double_loop"]  # one loop call per trial for both
+    together = run_of([numpy, fused])
+    assert _timed_by_size(together)
+    assert "the steps of a size are timed together" in _how_paired(together, 3)

@@ -40,17 +40,44 @@ def _how_measured(run: dict[str, Any], table: pd.DataFrame) -> str:
     return text
 
 
+def _timed_by_size(run: dict[str, Any]) -> bool:
+    """Whether a worker timed the steps of a size in one set of trials (the loop's times shared by the steps
+    paired with it), as runs since issue 21's joint trials do; before, each step had trials of its own."""
+    seen = set()
+    for case in run.get("benchmarks", []):
+        info = case["extra_info"]
+        for summary in info.get("passes", []):
+            loop = (summary.get("trials") or {}).get("double_loop")
+            if loop:
+                key = (info.get("threads"), info.get("m"), info.get("n_x"), summary["pass"], tuple(loop))
+                if key in seen:
+                    return True
+                seen.add(key)
+    return False
+
+
 def _how_paired(run: dict[str, Any], passes: int) -> str:
     """The method of a run timed in paired trials (issue 21), and its intervals."""
     settings = run.get("run", {}).get("grid", {})
     most = settings.get("most_passes") or passes
+    if _timed_by_size(run):
+        trials = (
+            "In each process the steps of a size are timed together in randomized interleaved trials (Abedi & "
+            "Brecht, ICPE 2017), beside the loops their speedups divide them by, a streaming read of X and, under "
+            "20 ms, a second copy of each: each trial times every member once, in a fresh random order (a loop "
+            "once for all the steps paired with it), as the mean of calls filling about 1 ms, or a quarter of "
+            "the longest member's call up to 50 ms"
+        )
+    else:
+        trials = (
+            "In each process a step is timed in randomized interleaved trials (Abedi & Brecht, ICPE 2017) beside "
+            "the loop its speedups divide it by, a streaming read of X and, under 20 ms, a second copy of itself: "
+            "each trial times every member once, in a fresh random order, as the mean of calls filling about 1 ms"
+        )
     return (
         "- how times are computed: every case runs in worker processes, one at a time, with fixed thread counts "
         "(1 thread; parallel implementations also with all cores), set before the libraries load, and never "
-        "two libraries' thread pools side by side. In each "
-        "process a step is timed in randomized interleaved trials (Abedi & Brecht, ICPE 2017) beside the loop "
-        "its speedups divide it by, a streaming read of X and, under 20 ms, a second copy of itself: each "
-        "trial times every member once, in a fresh random order, as the mean of calls filling about 1 ms "
+        f"two libraries' thread pools side by side. {trials} "
         "(after one untimed call for members under 20 ms, so that what the member before evicted from the "
         "caches is not charged to it). A slow spell of the machine or of a process then lands on both sides of "
         "a ratio. A case's time is the median over processes of its trials' median. A speedup is the mean over "
