@@ -104,7 +104,7 @@ FULL_N_X = (1, 10, 100, 1_000)
 FULL_MAX_ELEMENTS = 5 * 10**8
 
 PROFILES: dict[str, Grid] = {
-    # About a minute on 2 cores (its two passes ~25 s here, then up to two extra passes: 36 s): this
+    # About a minute on 2 cores (its two passes ~17 s here, then up to two extra passes: 35 s): this
     # project's implementations only (in 3 processes per pass; the peer libraries' imports and compiles cost
     # seconds per process), small sizes, loops paired up to 20 ms a call.
     "quick": Grid(
@@ -125,15 +125,16 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About seven minutes on 2 cores: its three passes ~300 s here, then extra passes of the cells not yet settled
-    # up to 420 s, + 15 s report (5 minutes is the goal, not met: the extra passes are what narrow the widest
-    # intervals, from 1.9-2.3x to 1.25-1.34x at p90, measured). X stays at or under 800 MB (m * n_x <= 1e8).
-    # Decades of m and of n_x: the cost models (analysis/model.py) draw the claims' boundaries between them. A
-    # case costs at most 10 s over its passes: past that the models extrapolate it (the Python loops at the
-    # largest sizes). Where the time of a pass goes, measured: 9 processes (this project's implementations share
-    # 3, plan.process_groups; each peer has its own), the peers' ~60 s of the ~100; an X of 800 MB costs 1.4 s to
-    # load in each new process (this VM backs fresh memory lazily), then X's read and a compiled step's first call.
-    # So the notes' code as written runs on 9 sizes of its own, where its loops can be measured.
+    # About seven minutes on 2 cores: its three passes ~250-270 s here, then extra passes of the cells not yet
+    # settled up to 420 s, + 15 s report (5 minutes is the goal, not met: the extra passes are what narrow the widest
+    # intervals: p90 of high/low 3.0-4.1x after the three passes, 1.5-1.8x after the extra ones, measured). X stays at
+    # or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw the claims'
+    # boundaries between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the
+    # Python loops at the largest sizes). Where the time of a pass goes, measured: 9 processes (this project's
+    # implementations share 3, plan.process_groups, and time each size's steps in one set of trials; each peer has
+    # its own), the peers' ~37 s of the ~65; an X of 800 MB costs 1.3-3.6 s to load in each new process (this VM backs
+    # fresh memory lazily), then X's read and a compiled step's first call. So the notes' code as written runs on 9
+    # sizes of its own, where its loops can be measured.
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
         n_x=(1, 10, 100, 1_000),
