@@ -176,14 +176,15 @@ def test_all_cores_over_one_thread_comes_through_the_loop_both_were_timed_beside
 
 def test_the_method_line_says_whether_the_steps_of_a_size_shared_their_trials() -> None:
     numpy, fused = (
-        with_trials(measured_case(impl, 100, 10, 1e-4), {"double_loop": 200.0})
+        with_trials(measured_case(impl, 100, 10, 1e-4), {"double_loop": 200.0, "read": 0.5})
         for impl in ("fully_vectorized", "numba_fused")
     )
     apart = run_of([numpy, fused])
-    assert not _timed_by_size(apart)  # each step's own trials: its own loop times
+    assert not _timed_by_size(apart)  # each step's own trials: its own loop and read times
     assert "a step is timed in randomized interleaved trials" in _how_paired(apart, 3)
     for own, shared in zip(fused["extra_info"]["passes"], numpy["extra_info"]["passes"], strict=True):
-        own["trials"]["double_loop"] = shared["trials"]["double_loop"]  # one loop call per trial for both
+        for member in ("double_loop", "read"):  # one loop call and one read per trial for both
+            own["trials"][member] = shared["trials"][member]
     together = run_of([numpy, fused])
     assert _timed_by_size(together)
     assert "the steps of a size are timed together" in _how_paired(together, 3)

@@ -5,6 +5,7 @@ from typing import Any
 import pandas as pd
 
 from bench.records import results
+from bench.records.schema import READ_MEMBER
 from bench.reporting.format import threads_text
 
 
@@ -41,15 +42,17 @@ def _how_measured(run: dict[str, Any], table: pd.DataFrame) -> str:
 
 
 def _timed_by_size(run: dict[str, Any]) -> bool:
-    """Whether a worker timed the steps of a size in one set of trials (the loop's times shared by the steps
-    paired with it), as runs since issue 21's joint trials do; before, each step had trials of its own."""
+    """Whether a worker timed the steps of a size in one set of trials (the read of X, timed in every trial where
+    X is held, has the same times in the records of the size's steps), as runs since issue 21's joint trials do;
+    before, each step had trials of its own."""
     seen = set()
     for case in run.get("benchmarks", []):
         info = case["extra_info"]
         for summary in info.get("passes", []):
-            loop = (summary.get("trials") or {}).get("double_loop")
-            if loop:
-                key = (info.get("threads"), info.get("m"), info.get("n_x"), summary["pass"], tuple(loop))
+            read = (summary.get("trials") or {}).get(READ_MEMBER)
+            if read:
+                size = (info.get("threads"), info.get("m"), info.get("n_x"), info.get("dtype"))
+                key = (*size, summary["pass"], tuple(read))
                 if key in seen:
                     return True
                 seen.add(key)
