@@ -104,8 +104,8 @@ def write_charts(found: Analysis, costs: pd.DataFrame, run_dir: Path) -> dict[st
     impls = styles.order(found.steps)
     jobs: list[Callable[..., dict[str, str]]] = [
         *(
-            partial(_write_family_charts, kind=kind, suffix=suffix)
-            for kind in ("time", "speedup")
+            partial(chart, suffix=suffix)
+            for chart in (_write_time_chart, _write_speedup_chart)
             for suffix in ("", "_beyond")
         ),
         _write_heatmaps,
@@ -133,39 +133,40 @@ def _families(found: Analysis, impls: list[str]) -> dict[str, tuple[str, ...]]:
     return {"": NOTES_FAMILY, "_beyond": (*(i for i in impls if i not in NOTES_FAMILY), "fully_vectorized")}
 
 
-def _write_family_charts(
-    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str], kind: str, suffix: str
+def _write_time_chart(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str], suffix: str
 ) -> dict[str, str]:
-    """The time per step ("time") or the speedup over the careful loop ("speedup") of one family of
-    implementations (`_families`), against m, a panel per n_x."""
-    family = _families(found, impls).get(suffix)
-    if family is None:
+    """The time per step of one family of implementations (`_families`) against m, a panel per n_x."""
+    family = _families(found, impls).get(suffix, ())
+    shown = found.steps[found.steps.impl.isin(family)]
+    if shown.impl.nunique() < (2 if suffix else 1):
         return {}
-    chosen = [i for i in impls if i in family]
-    if kind == "time":
-        shown = found.steps[found.steps.impl.isin(family)]
-        if shown.impl.nunique() < (2 if suffix else 1):
-            return {}
-        title = "Time per gradient step (lower is better)" + (": compiled and peer libraries" if suffix else "")
-        _chart_by_setting(
-            run_dir / CHARTS[kind + suffix], title, shown, plots.plot_time_vs_m, styles,
-            styles.handles(chosen, dtypes_in(shown)),
-        )  # fmt: skip
-        return {kind + suffix: CHARTS[kind + suffix]}
-    # The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's verdict).
+    title = "Time per gradient step (lower is better)" + (": compiled and peer libraries" if suffix else "")
+    handles = styles.handles([i for i in impls if i in family], dtypes_in(shown))
+    _chart_by_setting(run_dir / CHARTS["time" + suffix], title, shown, plots.plot_time_vs_m, styles, handles)
+    return {"time" + suffix: CHARTS["time" + suffix]}
+
+
+def _write_speedup_chart(
+    found: Analysis, costs: pd.DataFrame, run_dir: Path, styles: plots.Styles, impls: list[str], suffix: str
+) -> dict[str, str]:
+    """The speedup over the careful loop of one family of implementations (`_families`) against m, a panel per
+    n_x. The notes' claims are about float64 numpy: speedup charts are float64's (report.md has every dtype's
+    verdict)."""
+    family = _families(found, impls).get(suffix, ())
     step_pairs = found.speedups[(found.speedups.kind == STEP) & (found.speedups.dtype == WIDE)]
     pairs = step_pairs[(step_pairs.baseline == BASELINE) & (step_pairs.impl != BASELINE)]
     shown = pairs[pairs.impl.isin(family)]
     if shown.empty or (suffix and shown.impl.nunique() < 2):
         return {}
-    handles = styles.handles([i for i in chosen if i != BASELINE])
+    handles = styles.handles([i for i in impls if i in family and i != BASELINE])
     handles += [plt.Line2D([], [], color=c, linestyle=":", label=t) for c, t in plots.CLAIM_STYLE.values()]
     handles.append(plt.Line2D([], [], color="grey", linewidth=2, alpha=0.6, label="95% interval (paired passes)"))
     title = "Speedup over the careful loop, double_loop (higher is better)" + (
         ": compiled and peer libraries" if suffix else ""
     )
-    _chart_by_setting(run_dir / CHARTS[kind + suffix], title, shown, plots.plot_speedup_vs_m, styles, handles)
-    return {kind + suffix: CHARTS[kind + suffix]}
+    _chart_by_setting(run_dir / CHARTS["speedup" + suffix], title, shown, plots.plot_speedup_vs_m, styles, handles)
+    return {"speedup" + suffix: CHARTS["speedup" + suffix]}
 
 
 def _write_ratio_charts(
