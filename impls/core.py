@@ -265,12 +265,21 @@ def relative_error(
     )
 
 
+SCALE_BLOCK_ELEMENTS = 1 << 20  # |X| a block of examples at a time: 8 MB, not a second X (fresh memory is slow)
+
+
 def summand_scale(problem: Problem) -> float:
     """Largest mean of |x dz| over the gradient's components: sum |x_ji dz_i| / m."""
     X, Y, w, b = problem
     abs_dZ = np.abs(dz_and_loss(w.T @ X + b, Y)[0])
-    m = X.shape[1]
-    return max(float(np.max(np.abs(X) @ abs_dZ.T)), float(abs_dZ.sum())) / m
+    n_x, m = X.shape
+    block = max(1, SCALE_BLOCK_ELEMENTS // n_x)
+    buffer = np.empty((n_x, min(block, m)), X.dtype)
+    sums = np.zeros(n_x)
+    for start in range(0, m, block):
+        part = X[:, start : start + block]
+        sums += np.abs(part, out=buffer[:, : part.shape[1]]) @ abs_dZ[0, start : start + block]
+    return max(float(np.max(sums)), float(abs_dZ.sum())) / m
 
 
 def _normwise_error(got: np.ndarray, reference: np.ndarray, floor: float) -> float:

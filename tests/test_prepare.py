@@ -9,7 +9,7 @@ from bench.measure.case import NotMeasured
 from bench.measure.facts import case_info, registry_facts
 from bench.measure.plan import CaseSpec
 from bench.measure.prepare import CasePreparer, unsafe_z
-from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, prepare_size
+from bench.measure.problems import ALIGNMENT, PreparedSize, aligned_copy, cached_size, in_dtype, prepare_size
 from impls import IMPLEMENTATIONS, Gradient, Implementation, relative_error, validate
 from impls.core import AGREEMENT_RTOL, summand_scale
 
@@ -128,9 +128,29 @@ def test_the_size_cache_gives_back_the_same_arrays_and_reference(tmp_path) -> No
         assert got.scale == summand_scale(fresh.problem) > 0  # the agreement check's scale, computed once a run
     narrow = cached_size(30, 4, tmp_path, "float32")
     assert narrow.scale == summand_scale(narrow.problem) != loaded.scale  # of the float32 problem itself
-    assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # ordinary memory, not a map
+    assert loaded.problem.X.flags.c_contiguous and loaded.problem.X.flags.writeable  # copy-on-write: a step may write
     for got in (built, loaded):  # the first worker reads the cache too: every step reads X laid out alike
         assert all(array.ctypes.data % ALIGNMENT == 0 for array in (*got.problem[:3], got.reference.dw))
+
+
+def test_a_mapped_size_is_copy_on_write_a_step_writing_it_never_changes_the_cache(tmp_path) -> None:
+    first = cached_size(30, 4, tmp_path).problem.X
+    first[0, 0] = 12345.0  # in this process's copy of the page only
+    again = cached_size(30, 4, tmp_path).problem.X
+    assert again[0, 0] != 12345.0 and first[0, 0] == 12345.0
+    np.testing.assert_array_equal(again, prepare_size(30, 4).problem.X)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_summand_scale_by_blocks_of_examples_is_the_scale_of_all_of_them(monkeypatch, dtype) -> None:
+    from impls import core
+
+    problem = in_dtype(prepare_size(1_000, 7).problem, dtype)
+    X, Y, w, b = problem
+    abs_dZ = np.abs(core.dz_and_loss(w.T @ X + b, Y)[0])
+    whole = max(float(np.max(np.abs(X) @ abs_dZ.T)), float(abs_dZ.sum())) / X.shape[1]
+    monkeypatch.setattr(core, "SCALE_BLOCK_ELEMENTS", 7 * 64 + 3)  # 64 examples a block, the last one shorter
+    assert summand_scale(problem) == pytest.approx(whole, rel=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
