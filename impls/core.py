@@ -87,6 +87,9 @@ class Implementation:
     # The name of a preparation of its own that the benchmark gives its cases (bench/measure/prepare.py's
     # PREPARATIONS; e.g. a cluster and data generated past memory); None: the generic one, data in memory.
     preparation: str | None = None
+    # Modules its warm-up imports that start no thread when imported (none is, before a first call): a benchmark
+    # may import them before it forks the processes that run this step (bench/measure/forkserver.py).
+    imports: tuple[str, ...] = ()
     warmup: Callable[[], None] = field(default=_nothing_to_compile, repr=False)
     prepare: Callable[[Problem], tuple[Any, ...]] = field(default=_as_given, repr=False)
 

@@ -105,6 +105,7 @@ IMPL = register(
         peer=True,
         parallel=True,  # one task per chunk, on the cluster's threads
         preparation="dask_cluster",  # a cluster, and X generated inside its tasks past memory
+        imports=("dask.array", "distributed"),
         warmup=_warmup,
     )
 )

@@ -135,6 +135,7 @@ IMPL = register(
         peer=True,
         parallel=True,  # XLA's CPU thread pool
         float32=True,
+        imports=("jax", "jax.numpy"),
         warmup=_warmup,
         prepare=prepare,
     )

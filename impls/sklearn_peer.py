@@ -58,6 +58,7 @@ IMPL = register(
         peer=True,
         parallel=True,  # OpenMP loss loop and BLAS products
         float32=True,  # its Cython loss has float32 loops
+        imports=("sklearn._loss.loss", "sklearn.linear_model._linear_loss", "sklearn.utils._openmp_helpers"),
         warmup=_warmup,
     )
 )

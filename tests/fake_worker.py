@@ -10,15 +10,24 @@ import json
 import os
 import sys
 import time
+from typing import IO
 
 from bench.measure.plan import CaseSpec
 
 CRASH_M, HANG_M, SLOW_M = 13, 17, 19
 
 
+def preload() -> None:
+    """Nothing to import: a fork server (bench/measure/forkserver.py) runs this worker too."""
+
+
 def main() -> None:
-    spec = json.loads(sys.stdin.read())
-    emit = lambda event: print(json.dumps(event), flush=True)  # noqa: E731
+    run(sys.stdin.read(), sys.stdout)
+
+
+def run(spec_text: str, events: IO[str]) -> int:
+    spec = json.loads(spec_text)
+    emit = lambda event: print(json.dumps(event), file=events, flush=True)  # noqa: E731
     emit({"event": "worker", "readback": {"threadpools": [], "numba_threads": spec["threads"]}, "mismatches": []})
     for fields in spec["cases"]:
         case = CaseSpec(*fields)
@@ -50,6 +59,7 @@ def main() -> None:
                 },
             }
         )
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class ImplFacts(NamedTuple):
     label: str
     parallel: bool
     shares: str | None = None
+    imports: tuple[str, ...] = ()  # what its workers' fork server may import before forking them (Implementation's)
 
 
 def registry_facts(names: Iterable[str]) -> dict[str, ImplFacts]:
@@ -40,7 +41,8 @@ def registry_facts(names: Iterable[str]) -> dict[str, ImplFacts]:
 
 def _facts(impl: Implementation) -> ImplFacts:
     ours = not impl.peer and impl.preparation is None  # this project's compiled implementations are numba's
-    return ImplFacts(impl.label, impl.parallel, ("numba" if impl.compiled else "numpy") if ours else None)
+    shares = ("numba" if impl.compiled else "numpy") if ours else None
+    return ImplFacts(impl.label, impl.parallel, shares, impl.imports)
 
 
 def case_info(case: CaseSpec, facts: ImplFacts, iterations: int) -> dict[str, Any]:

@@ -7,7 +7,8 @@
 
 One worker process runs at a time, so no two libraries' thread pools share
 the cores; this project's implementations share processes where their pools
-allow (plan.process_groups). A process that crashes or hangs costs its
+allow (plan.process_groups). Workers are forked from warm fork servers, one
+per thread count and library (bench/measure/forkserver.py). A process that crashes or hangs costs its
 current case only: the case is recorded as failed (with the tail of the
 process's stderr) or timed out, and a fresh process goes on with the rest.
 Every record reaches the journal before the next case starts, so an
@@ -39,7 +40,7 @@ from bench.measure.plan import (
     worker_cases,
     worker_keys,
 )
-from bench.measure.process import WORKER_COMMAND, run_worker
+from bench.measure.process import ForkServers, WorkerExit, run_worker
 from bench.measure.profiles import Grid
 from bench.measure.progress import SweepProgress
 from bench.measure.threads import relevant_environment, thread_environment
@@ -124,7 +125,7 @@ class Sweep:
         self,
         settings: SweepSettings,
         console: Console,
-        worker_command: tuple[str, ...] = WORKER_COMMAND,
+        worker_command: tuple[str, ...] | None = None,
         case_limit_s: float | None = None,
         facts: Mapping[str, ImplFacts] | None = None,
         refine: Refine | None = None,
@@ -135,7 +136,8 @@ class Sweep:
         # so that this module loads no implementation (and no numba) of its own.
         self.facts = registry_facts(settings.impls) if facts is None else dict(facts)
         self.console = console
-        self.worker_command = worker_command
+        self.worker_command = worker_command  # None: bench.measure.worker, forked from fork servers
+        self.fork_servers = ForkServers()
         self.case_limit_s = settings.case_limit_s() if case_limit_s is None else case_limit_s
         self.output = settings.output
         self.cache = self.output / SIZE_CACHE
@@ -172,6 +174,8 @@ class Sweep:
                 self._refine(deadline)
             except KeyboardInterrupt:
                 interrupted = True
+            finally:
+                self.fork_servers.close()
         self.write_json()
         if interrupted:
             self.console.print(
@@ -255,13 +259,7 @@ class Sweep:
             )
             assert self.progress is not None
             self.progress.worker(spec.impls, threads, pass_number, grid.passes)
-            ended = run_worker(
-                self.worker_command,
-                spec,
-                self.worker_environment(threads),
-                self.case_limit_s,
-                lambda event: self._on_event(event, group, pass_number),
-            )
+            ended = self._launch(spec, threads, lambda event: self._on_event(event, group, pass_number))
             remaining = self._todo(group, pass_number, only)
             if not remaining:
                 continue
@@ -280,6 +278,15 @@ class Sweep:
             else:
                 reason = f"worker exited with code {ended.returncode}; its trials of this pass dropped"
                 self._record_lost(lost, pass_number, "failed", reason, ended.stderr)
+
+    def _launch(self, spec: WorkerSpec, threads: int, on_event: Callable[[dict[str, Any]], None]) -> WorkerExit:
+        """Run one worker: forked from the fork server of its thread count and its implementations' libraries, or
+        started by the command given."""
+        environment = self.worker_environment(threads)
+        if self.worker_command is None:
+            imports = tuple(sorted({name for impl in spec.impls for name in self.facts[impl].imports}))
+            return self.fork_servers.run_worker(spec, environment, self.case_limit_s, on_event, imports)
+        return run_worker(self.worker_command, spec, environment, self.case_limit_s, on_event)
 
     def worker_environment(self, threads: int) -> dict[str, str]:
         """A worker's environment: its pools sized to `threads`, and JAX's and Python's compilation caches in the

@@ -1,14 +1,15 @@
 """A worker process: one thread count, one pass of the cases of its implementations (one, or several of this
 project's: bench/measure/plan.py's process_groups).
 
-The manager (bench/measure/manager.py) starts `python -m bench.measure.worker` with the
-thread variables already in its environment, so every library sizes its pool
-before it loads, and writes a `WorkerSpec` as JSON to its stdin. The worker
-reads the pools back (threadpoolctl, numba), runs pytest-benchmark on its
-cases, and sends events as JSON lines on its original stdout: `worker`
-(what it read back), then per case `start` and `case` (the record), and
-`machine` (machine info) when asked. Its fd 1 is pointed at stderr, so
-nothing a library prints can corrupt the events.
+The manager (bench/measure/manager.py) forks it from a fork server
+(bench/measure/forkserver.py) started with the thread variables already in
+its environment, so every library sizes its pool before it loads, and hands
+it a `WorkerSpec` as JSON (`run`; `python -m bench.measure.worker`, the same
+worker started on its own, reads it from stdin). The worker reads the pools
+back (threadpoolctl, numba), runs pytest-benchmark on its cases, and sends
+events as JSON lines: `worker` (what it read back), then per case `start`
+and `case` (the record), and `machine` (machine info) when asked. Its fd 1
+is not where the events go, so nothing a library prints can corrupt them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bench.measure.plan import CaseSpec
 
@@ -94,15 +95,31 @@ def _pool_sizes(readback: dict[str, Any]) -> dict[str, int]:
     return pools
 
 
+def preload() -> None:
+    """Import what every worker imports, as a fork server does once for all its workers (bench/measure/forkserver.py).
+
+    Here, not at the top: these load the thread pools, which the environment must have sized first.
+    """
+    import pytest  # noqa: F401
+    import pytest_benchmark.plugin  # noqa: F401
+
+    from bench.measure import sweep  # noqa: F401  # with it, numpy, numba and the registry
+
+
 def main() -> int:
     events = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
+    return run(sys.stdin.read(), events)
+
+
+def run(spec_text: str, events: IO[str]) -> int:
+    """Measure the cases of the spec (`WorkerSpec` as JSON), sending events on `events`; the worker's exit code."""
 
     def emit(event: dict[str, Any]) -> None:
         events.write(json.dumps(event, default=str) + "\n")
         events.flush()
 
-    spec = WorkerSpec.from_json(sys.stdin.read())
+    spec = WorkerSpec.from_json(spec_text)
 
     # Imported here, after the environment is in place: these load the thread pools.
     import pytest
