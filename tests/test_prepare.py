@@ -35,19 +35,23 @@ def test_a_measurable_case_is_checked_and_gets_its_trial_members(tmp_path) -> No
 def test_a_loop_is_paired_only_where_a_call_is_predicted_within_the_limit(tmp_path) -> None:
     prep = preparer(tmp_path)
     small, large = CaseSpec("step", "fully_vectorized", 1, 64, 3), CaseSpec("step", "fully_vectorized", 1, 20_000, 1)
-    prep.predictor.record("double_loop", 64, 3, 5.0)  # as if measured at 5 s a call
+    prep.predictor.record("double_loop", 32, 3, 2.5)  # as if measured at 2.5 s a call: 5 s predicted at m = 64
     assert prep.loops_to_pair(["double_loop"], small.m, small.n_x, small.dtype, limit_s=1.0) == []
     # Unpredicted and too large to time once on trust (m * n_x > 1e4): left out, never timed to find out.
     assert prep.loops_to_pair(["double_loop"], large.m, large.n_x, large.dtype, limit_s=1.0) == []
     prep.predictor.record("double_loop", 10_000, 1, 1e-3)
     assert prep.loops_to_pair(["double_loop"], large.m, large.n_x, large.dtype, limit_s=1.0) == ["double_loop"]
     assert "double_loop" in prep.members([prep.step_case(large)], ["double_loop"])
+    # A later pass knows the loop's own time at the size, over the limit: paired still, as pass 1 predicted it.
+    prep.predictor.record("double_loop", large.m, large.n_x, 1.5)
+    assert prep.loops_to_pair(["double_loop"], large.m, large.n_x, large.dtype, limit_s=1.0) == ["double_loop"]
 
 
 def test_the_steps_of_one_size_share_one_set_of_members_and_a_loop_among_them_is_timed_once(tmp_path) -> None:
     prep = preparer(tmp_path)
     cases = [prep.step_case(CaseSpec("step", impl, 1, 64, 3)) for impl in ("double_loop", "fully_vectorized")]
-    prep.predictor.record("double_loop", 64, 3, 5.0)  # as if measured at 5 s a call
+    prep.predictor.record("double_loop", 32, 3, 2.5)  # 5 s a call predicted at m = 64
+    prep.predictor.record("double_loop", 64, 3, 5.0)  # and measured
     paired = prep.loops_to_pair(("double_loop", "notes_double_loop"), 64, 3, "float64", limit_s=1.0)
     assert paired == ["notes_double_loop"]  # the careful loop is too slow to pair, step of the size or not
     members = prep.members(cases, ("notes_double_loop",))

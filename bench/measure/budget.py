@@ -35,17 +35,23 @@ class Predictor:
     def record(self, impl: str, m: int, n_x: int, seconds: float, dtype: str = DEFAULT_DTYPE) -> None:
         self.measured.setdefault((impl, dtype), {})[(m, n_x)] = seconds
 
-    def predict(self, impl: str, m: int, n_x: int, dtype: str = DEFAULT_DTYPE) -> float | None:
-        """Seconds per step at (m, n_x) from smaller measured sizes; None if there are none.
+    def predict(self, impl: str, m: int, n_x: int, dtype: str = DEFAULT_DTYPE, below: bool = False) -> float | None:
+        """Seconds per step at (m, n_x) from smaller measured sizes (`below`: only those, not (m, n_x) itself);
+        None if there are none.
 
         From the same dtype's sizes and, for a narrower dtype, from float64's
         too, which bound it from above (half the bytes are no slower): the
         smaller prediction. A float32 case scaled 100x from one stalled
         round at a small size would otherwise skip a size float64 measured.
         """
-        predictions = [_from_smaller(self.measured.get((impl, dtype), {}), m, n_x)]
+
+        def sizes(of_dtype: str) -> dict[tuple[int, int], float]:
+            known = self.measured.get((impl, of_dtype), {})
+            return {size: s for size, s in known.items() if size != (m, n_x)} if below else known
+
+        predictions = [_from_smaller(sizes(dtype), m, n_x)]
         if dtype != DEFAULT_DTYPE:
-            predictions.append(_from_smaller(self.measured.get((impl, DEFAULT_DTYPE), {}), m, n_x))
+            predictions.append(_from_smaller(sizes(DEFAULT_DTYPE), m, n_x))
         known = [p for p in predictions if p is not None]
         return min(known) if known else None
 
