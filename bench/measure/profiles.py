@@ -125,16 +125,16 @@ PROFILES: dict[str, Grid] = {
         impl_sizes={"dask_array": ((10_000, 100),)},  # with --impl dask_array: its per-call overhead, one size
         peers=False,
     ),
-    # About seven minutes on 2 cores: its three passes ~250-270 s here, then extra passes of the cells not yet
-    # settled up to 420 s, + 15 s report (5 minutes is the goal, not met: the extra passes are what narrow the widest
-    # intervals: p90 of high/low 3.0-4.1x after the three passes, 1.5-1.8x after the extra ones, measured). X stays at
-    # or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw the claims'
-    # boundaries between them. A case costs at most 10 s over its passes: past that the models extrapolate it (the
-    # Python loops at the largest sizes). Where the time of a pass goes, measured: 9 processes (this project's
-    # implementations share 3, plan.process_groups, and time each size's steps in one set of trials; each peer has
-    # its own), the peers' ~37 s of the ~65; an X of 800 MB costs 1.3-3.6 s to load in each new process (this VM backs
-    # fresh memory lazily), then X's read and a compiled step's first call. So the notes' code as written runs on 9
-    # sizes of its own, where its loops can be measured.
+    # About five minutes on 2 cores: its three passes ~180-200 s here, then extra passes (10-25 s each) of the cells
+    # not yet settled (up to 10 passes in all) until 280 s, + 13 s report. The extra passes are what narrow the
+    # widest intervals: p90 of high/low 3.2-3.8x after the three passes, 1.4-1.7x after four to six extra ones.
+    # X stays at or under 800 MB (m * n_x <= 1e8). Decades of m and of n_x: the cost models (analysis/model.py) draw
+    # the claims' boundaries between them. A case costs at most 10 s over its passes: past that the models
+    # extrapolate it (the Python loops at the largest sizes). Where the time of a pass goes, measured: 9 processes
+    # (this project's implementations share 3, plan.process_groups, and time each size's steps in one set of trials;
+    # each peer has its own), forked warm (bench/measure/forkserver.py), each mapping the sizes it needs from the
+    # size cache (problems.mapped); the loops timed beside the steps in every process, then X's read and a compiled
+    # step's first call. So the notes' code as written runs on 9 sizes of its own, where its loops can be measured.
     "default": Grid(
         m=(100, 1_000, 10_000, 100_000, 1_000_000),
         n_x=(1, 10, 100, 1_000),
@@ -143,9 +143,11 @@ PROFILES: dict[str, Grid] = {
         passes=3,
         min_rounds=3,
         budget_s=10.0,
-        loop_pair_s=0.5,
-        sweep_s=420.0,
-        most_passes=8,
+        # Between the grid's decades of the loops' calls, not on one: the notes' loop takes 0.5-0.7 s at
+        # m n_x = 1e6 and the careful loop ~1 s at 1e7 (with 0.5 s, the notes' loop was paired in some runs only).
+        loop_pair_s=0.8,
+        sweep_s=280.0,
+        most_passes=10,
         threads="1,all",
         train_size=(2_000, 100),
         train_iterations=20,
