@@ -1,13 +1,15 @@
 """Worker processes forked from a warm parent that has already imported what every worker imports.
 
-A worker took ~1.35 s to start here before it measured anything: importing
-numba (0.64 s), pytest (0.36 s), numpy and the registry, in each of the ~9
-processes of every pass (about 70 in a default run). A fork server, one per
-thread count and set of libraries, is started with the workers'
-environment (so every pool is sized before numpy loads), imports those
-modules once (`module.preload()`, and the libraries its workers' steps
-import, `Implementation.imports`: scikit-learn 0.85 s, JAX 0.9 s, dask 0.3 s
-a worker here), then forks one worker per request. Each worker is still a process of its
+A worker took 0.6-1.7 s to start here before it measured anything, in
+each of the ~9 processes of every pass (70-90 in a default run): a new
+interpreter importing numpy, numba, pytest, the registry and its peer's
+library (scikit-learn 0.85 s, JAX 0.9 s, dask 0.3 s, from bytecode), and
+the like. A fork server, one per thread count and set of
+libraries, is started with the workers' environment (so every pool is
+sized before numpy loads), imports all that once (`module.preload()` and
+the libraries its workers' steps import, `Implementation.imports`), then
+forks one worker per request: 0.2-1.0 s to a worker's first case, 96 s to
+40 s summed over a default run. Each worker is still a process of its
 own, run one at a time, with its own memory; a peer library's server forks
 that library's workers only. Nothing runs in a server that a fork would not
 carry: no measurement, no thread of Python's (it refuses to fork if an

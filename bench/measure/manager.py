@@ -8,9 +8,10 @@
 One worker process runs at a time, so no two libraries' thread pools share
 the cores; this project's implementations share processes where their pools
 allow (plan.process_groups). Workers are forked from warm fork servers, one
-per thread count and library (bench/measure/forkserver.py). A process that crashes or hangs costs its
-current case only: the case is recorded as failed (with the tail of the
-process's stderr) or timed out, and a fresh process goes on with the rest.
+per thread count and library (bench/measure/forkserver.py). A process that
+crashes or hangs costs its current case only: the case is recorded as failed
+(with the tail of the process's stderr) or timed out, and a fresh process
+goes on with the rest.
 Every record reaches the journal before the next case starts, so an
 interrupted run (Ctrl-C, kill -9) keeps what it measured and `--resume` goes
 on from there.
