@@ -55,7 +55,7 @@ from bench.measure import dask_data, peak_memory
 from bench.measure.bandwidth import streaming_read
 from bench.measure.case import NotMeasured, PreparedCase, check_agreement
 from bench.measure.plan import CaseSpec
-from bench.measure.problems import PreparedSize, available_memory, memory_refusal
+from bench.measure.problems import PreparedSize, aligned_copy, available_memory, memory_refusal
 from bench.text import human_bytes
 from impls import IMPLEMENTATIONS, Gradient, Problem
 from impls.dask_array import BLOCK_EXAMPLES, CHUNK_BYTES, chunk_examples, chunkwise_sum
@@ -309,8 +309,12 @@ def prepare(preparer: CasePreparer, case: CaseSpec) -> PreparedCase:
     if in_memory:
         preparer.check_budget(case)
         size = preparer.size(m, n_x, case.dtype)
-        problem, reference, checked_on = hold(cluster, size.problem, examples), size.reference, size.problem
-        extra["read_s"] = streaming_read(size.problem.X).seconds
+        # X and Y copied out of the size cache's mapping (problems.mapped) into this process's memory: on the
+        # mapping, every default run's dask cases at m = 1e6 failed in pass 3 ("scheduler-connection-lost"),
+        # with a copy none did (cause not found; 1.2-2.3 s of copying a pass for each of dask's two processes).
+        own = size.problem._replace(X=aligned_copy(size.problem.X), Y=aligned_copy(size.problem.Y))
+        problem, reference, checked_on = hold(cluster, own, examples), size.reference, own
+        extra["read_s"] = streaming_read(own.X).seconds
     else:
         refusal = past_memory_refusal(m, n_x, examples, cluster.info)
         if refusal:
