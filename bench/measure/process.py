@@ -158,18 +158,10 @@ class _Server:
             return self.process.wait()
 
     def _exit_seen(self, timeout_s: float = 10.0) -> bool:
-        """Whether the server reports its worker's end within `timeout_s` (after a kill), other events dropped."""
-        deadline = time.monotonic() + timeout_s
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                return False
-            if line is None:
-                return False
-            if _event_of(line).get("event") == "exit":
-                return True
-        return False
+        """Whether the server reports its worker's end within `timeout_s` of its last line (after a kill), the
+        worker's last events dropped."""
+        _, _, end = _follow(self.lines, timeout_s, lambda event: None)
+        return end is not None
 
     def close(self) -> None:
         if self.process.poll() is None:
